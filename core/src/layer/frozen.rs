@@ -1,0 +1,92 @@
+//! Frozen layers: used in the forward and backward passes, never trained.
+
+use super::Layer;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
+
+/// A layer whose parameters are not trained.
+///
+/// Its gradient and optimizer state are `()`: a trainer for `Chain<Frozen<L1>, L2>` holds gradient
+/// and optimizer buffers for `L2` only, which `size_of` shows. This is how a device fine-tunes the
+/// last layer of a deployed model. Gradients still flow *through* a frozen layer when an earlier
+/// layer trains.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::layer::{Chain, Dense, Frozen};
+/// use stacknn::{activation::Relu, Layer};
+/// type Net = Chain<Frozen<Dense<f32, 784, 100, Relu>>, Dense<f32, 100, 10>>;
+/// type Grad = <Net as Layer<f32>>::Params<f32>;
+/// assert_eq!(core::mem::size_of::<Grad>(), 4 * (100 * 10 + 10));
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
+#[repr(transparent)]
+pub struct Frozen<L>(pub L);
+
+impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
+    type Input = L::Input;
+    type Output = L::Output;
+    type Cache = L::Cache;
+    type Params<T: Copy + FromZeros> = ();
+
+    #[inline]
+    fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output) {
+        self.0.forward::<M>(x, y);
+    }
+
+    #[inline]
+    fn forward_cached<M: Math<S>>(&self, x: &Self::Input, cache: &mut Self::Cache, y: &mut Self::Output) {
+        self.0.forward_cached::<M>(x, cache, y);
+    }
+
+    fn backward<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        dx: Option<&mut Self::Input>,
+        _grad: &mut (),
+    ) {
+        if let Some(dx) = dx {
+            self.0.backward_input::<M>(x, cache, y, dy, dx);
+        }
+    }
+
+    fn backward_input<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        dx: &mut Self::Input,
+    ) {
+        self.0.backward_input::<M>(x, cache, y, dy, dx);
+    }
+
+    fn for_each_param<T: Copy + FromZeros>(
+        &mut self,
+        _grad: &(),
+        _state: &mut (),
+        _f: &mut impl FnMut(&mut [S], &[S], &mut [T]),
+    ) {
+    }
+
+    const WEIGHT_COUNT: usize = L::WEIGHT_COUNT;
+
+    fn weights(&self, f: &mut impl FnMut(&[S])) {
+        self.0.weights(f);
+    }
+
+    fn weights_mut(&mut self, f: &mut impl FnMut(&mut [S])) {
+        self.0.weights_mut(f);
+    }
+
+    /// Initialises the wrapped layer (a frozen layer is usually loaded, not initialised).
+    fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
+        self.0.init::<M>(rng);
+    }
+}

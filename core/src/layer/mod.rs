@@ -1,0 +1,157 @@
+//! Layers and their composition.
+//!
+//! A [`Layer`] maps an input vector `[S; I]` to an output vector `[S; O]`. Layers compose with
+//! [`Chain`]; the composition only type-checks when the first layer's output type equals the
+//! second layer's input type, so a shape mismatch is a compile error:
+//!
+//! ```compile_fail
+//! use stacknn::activation::{Identity, Relu};
+//! use stacknn::layer::{Chain, Dense};
+//! // 784 → 100 followed by 50 → 10: 100 ≠ 50, rejected by the compiler.
+//! type Broken = Chain<Dense<f32, 784, 100, Relu>, Dense<f32, 50, 10, Identity>>;
+//! fn build(net: &Broken) {
+//!     let x = [0.0f32; 784];
+//!     let mut y = [0.0f32; 10];
+//!     stacknn::Layer::forward::<stacknn::math::Libm>(net, &x, &mut y);
+//! }
+//! ```
+//!
+//! The same chain with matching widths compiles:
+//!
+//! ```
+//! # #[cfg(feature = "libm")] {
+//! use stacknn::activation::{Identity, Relu};
+//! use stacknn::layer::{Chain, Dense};
+//! use stacknn::zerocopy::FromZeros;
+//! type Mlp = Chain<Dense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
+//! let net = Mlp::new_zeroed();
+//! let mut y = [0.0f32; 10];
+//! stacknn::Layer::forward::<stacknn::math::Libm>(&net, &[0.5; 784], &mut y);
+//! assert_eq!(y, [0.0; 10]);
+//! # }
+//! ```
+
+mod chain;
+mod dense;
+mod frozen;
+
+pub use chain::{Chain, ChainCache, Pair};
+pub use dense::{Dense, DenseParams};
+pub use frozen::Frozen;
+
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+use zerocopy::FromZeros;
+
+/// A fixed-length vector of scalars: implemented for `[S; N]`.
+pub trait Vector<S: Scalar>: Copy + FromZeros {
+    /// Number of elements.
+    const LEN: usize;
+    /// The vector of zeros.
+    const ZEROS: Self;
+    /// The elements.
+    fn as_slice(&self) -> &[S];
+    /// The elements, mutably.
+    fn as_mut_slice(&mut self) -> &mut [S];
+}
+
+impl<S: Scalar, const N: usize> Vector<S> for [S; N] {
+    const LEN: usize = N;
+    const ZEROS: Self = [S::ZERO; N];
+    #[inline(always)]
+    fn as_slice(&self) -> &[S] {
+        self
+    }
+    #[inline(always)]
+    fn as_mut_slice(&mut self) -> &mut [S] {
+        self
+    }
+}
+
+/// A container holding one `T` for every trainable parameter of a layer: the layer's gradient
+/// (`T = S`) or its optimizer state (`T = O::State`). `()` for a layer with nothing to train.
+pub trait ParamStore<T>: FromZeros {
+    /// Number of trainable parameters.
+    const COUNT: usize;
+    /// Calls `f` on each contiguous slice of values, in a fixed order (weights, then bias, layer by
+    /// layer from input to output).
+    fn for_each_slice(&self, f: &mut impl FnMut(&[T]));
+}
+
+impl<T> ParamStore<T> for () {
+    const COUNT: usize = 0;
+    #[inline(always)]
+    fn for_each_slice(&self, _f: &mut impl FnMut(&[T])) {}
+}
+
+/// A differentiable map from `Self::Input` to `Self::Output`.
+///
+/// Forward passes take `&self` and need no training buffers: a network in a `static` (flash) runs
+/// with only its activation vectors in RAM. Training keeps per-sample intermediate values in
+/// [`Layer::Cache`] and accumulates gradients in a [`Layer::Params`] container owned by the
+/// trainer.
+pub trait Layer<S: Scalar> {
+    /// The input vector type, `[S; I]`.
+    type Input: Vector<S>;
+    /// The output vector type, `[S; O]`.
+    type Output: Vector<S>;
+    /// Values the forward pass keeps for the backward pass of one sample.
+    type Cache: FromZeros;
+    /// One `T` per trainable parameter (`()` when the layer is frozen or has no parameters).
+    type Params<T: Copy + FromZeros>: ParamStore<T>;
+
+    /// y = f(x) for one sample.
+    fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output);
+
+    /// y = f(x) for one sample, keeping what [`Layer::backward`] needs in `cache`.
+    fn forward_cached<M: Math<S>>(&self, x: &Self::Input, cache: &mut Self::Cache, y: &mut Self::Output);
+
+    /// Backward pass of one sample, as a vector-Jacobian product.
+    ///
+    /// Given the upstream gradient `dy` = ∂L/∂y, **adds** ∂L/∂θ to `grad` and, if `dx` is given,
+    /// writes ∂L/∂x = J_x(f)ᵀ·dy into it. `x`, `cache` and `y` are from [`Layer::forward_cached`].
+    fn backward<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        dx: Option<&mut Self::Input>,
+        grad: &mut Self::Params<S>,
+    );
+
+    /// Backward pass of one sample for the input only: writes ∂L/∂x = J_x(f)ᵀ·dy into `dx` and
+    /// computes no parameter gradient.
+    fn backward_input<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        dx: &mut Self::Input,
+    );
+
+    /// Applies `f(params, grads, state)` to each trainable parameter slice with the matching
+    /// gradient and optimizer-state slices, in [`ParamStore::for_each_slice`] order.
+    fn for_each_param<T: Copy + FromZeros>(
+        &mut self,
+        grad: &Self::Params<S>,
+        state: &mut Self::Params<T>,
+        f: &mut impl FnMut(&mut [S], &[S], &mut [T]),
+    );
+
+    /// Calls `f` on every parameter slice of the layer, trainable or frozen, in a fixed order
+    /// (weights then bias, input to output). Used to save and checksum a model.
+    fn weights(&self, f: &mut impl FnMut(&[S]));
+
+    /// Mutable version of [`Layer::weights`], same order. Used to load a model.
+    fn weights_mut(&mut self, f: &mut impl FnMut(&mut [S]));
+
+    /// Total number of parameters visited by [`Layer::weights`].
+    const WEIGHT_COUNT: usize;
+
+    /// Initialises the trainable parameters: PyTorch's `nn.Linear` default, U(−1/√I, 1/√I) for
+    /// weights and bias (He et al. 2015's uniform bound with a = √5).
+    fn init<M: Math<S>>(&mut self, rng: &mut Rng);
+}

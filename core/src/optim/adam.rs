@@ -1,0 +1,127 @@
+//! Adam.
+
+use super::Optimizer;
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", Algorithm 1):
+///
+/// ```text
+/// m ← β₁m + (1 − β₁)g          v ← β₂v + (1 − β₂)g²
+/// m̂ = m/(1 − β₁ᵗ)              v̂ = v/(1 − β₂ᵗ)
+/// θ ← θ − α·m̂/(√v̂ + ε)        (ε outside the square root)
+/// ```
+///
+/// State: `[S; 2]` = (m, v) per parameter, `2·S::BYTES` bytes. Defaults (the paper's): α = 1e-3,
+/// β₁ = 0.9, β₂ = 0.999, ε = 1e-8. This is the form `torch.optim.Adam` computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adam<S> {
+    /// Step size α (default 1e-3).
+    pub lr: S,
+    /// Decay of the first moment β₁ (default 0.9).
+    pub beta1: S,
+    /// Decay of the second moment β₂ (default 0.999).
+    pub beta2: S,
+    /// ε added to √v̂ (default 1e-8).
+    pub eps: S,
+}
+
+impl<S: Scalar> Adam<S> {
+    /// Adam with step size `lr` and the paper's other defaults.
+    pub fn new(lr: S) -> Self {
+        Self { lr, ..Self::default() }
+    }
+}
+
+impl<S: Scalar> Default for Adam<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::from_f64(1e-3),
+            beta1: S::from_f64(0.9),
+            beta2: S::from_f64(0.999),
+            eps: S::from_f64(1e-8),
+        }
+    }
+}
+
+/// Per-step constants of [`Adam`]: the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamStep<S> {
+    c1: S,
+    c2: S,
+}
+
+impl<S: Scalar> Optimizer<S> for Adam<S> {
+    type State = [S; 2];
+    type Global = ();
+    type Step = AdamStep<S>;
+
+    fn validate(&self) -> Result<(), Error> {
+        let unit = |b: S| b >= S::ZERO && b < S::ONE;
+        if !(self.lr.is_finite() && self.lr >= S::ZERO) {
+            Err(Error::InvalidParameter("lr"))
+        } else if !unit(self.beta1) {
+            Err(Error::InvalidParameter("beta1"))
+        } else if !unit(self.beta2) {
+            Err(Error::InvalidParameter("beta2"))
+        } else if !(self.eps.is_finite() && self.eps >= S::ZERO) {
+            Err(Error::InvalidParameter("eps"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), t: u64, _loss: S) -> AdamStep<S> {
+        let t = S::from_f64(t as f64);
+        AdamStep {
+            c1: S::ONE - M::powf(self.beta1, t),
+            c2: S::ONE - M::powf(self.beta2, t),
+        }
+    }
+
+    fn update<M: Math<S>>(
+        &self,
+        step: &AdamStep<S>,
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 2]],
+        _rng: &mut Rng,
+    ) {
+        let (b1, b2) = (self.beta1, self.beta2);
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            let m = b1 * s[0] + (S::ONE - b1) * g;
+            let v = b2 * s[1] + (S::ONE - b2) * g * g;
+            *s = [m, v];
+            let m_hat = m / step.c1;
+            let v_hat = v / step.c2;
+            *p -= self.lr * m_hat / (M::sqrt(v_hat) + self.eps);
+        }
+    }
+}
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn first_step_moves_by_lr() {
+        // At t = 1, m̂ = g and v̂ = g², so the step is α·g/(|g| + ε) ≈ α·sign(g).
+        let adam = Adam::<f64>::default();
+        let mut p = [0.5, -0.5];
+        let mut st = [[0.0; 2]; 2];
+        let step = adam.begin_step::<Libm>(&mut (), 1, 0.0);
+        adam.update::<Libm>(&step, &mut p, &[3.0, -0.25], &mut st, &mut Rng::seed(0));
+        assert!((p[0] - (0.5 - 1e-3 * 3.0 / (3.0 + 1e-8))).abs() < 1e-15);
+        assert!((p[1] - (-0.5 + 1e-3 * 0.25 / (0.25 + 1e-8))).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rejects_bad_hyper_parameters() {
+        let bad = Adam { beta1: 1.0, ..Adam::<f32>::default() };
+        assert_eq!(bad.validate(), Err(Error::InvalidParameter("beta1")));
+        assert_eq!(Adam::new(-1.0f32).validate(), Err(Error::InvalidParameter("lr")));
+    }
+}
