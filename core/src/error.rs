@@ -60,6 +60,23 @@ pub enum Error {
         /// The number of classes.
         classes: usize,
     },
+    /// A model file does not start with the magic bytes `SNNM`.
+    BadMagic,
+    /// A model file has a format version this build does not read.
+    UnsupportedVersion(u16),
+    /// A model file's checksum does not match its contents.
+    ChecksumMismatch {
+        /// The CRC-32 stored in the header.
+        stored: u32,
+        /// The CRC-32 computed over the contents.
+        computed: u32,
+    },
+    /// A model file's shapes or scalar type differ from the network it is loaded into.
+    ShapeMismatch,
+    /// A model file holds a NaN or infinite parameter.
+    NonFiniteWeight,
+    /// Bytes to be viewed in place are not aligned for the scalar type.
+    Misaligned,
     /// A serialized model or buffer has the wrong length.
     LengthMismatch {
         /// Bytes expected.
@@ -86,6 +103,15 @@ impl fmt::Display for Error {
             Error::LabelOutOfRange { label, classes } => {
                 write!(f, "label {label} out of range for {classes} classes")
             }
+            Error::BadMagic => f.write_str("not a stacknn model (bad magic bytes)"),
+            Error::UnsupportedVersion(v) => write!(f, "unsupported model format version {v}"),
+            Error::ChecksumMismatch { stored, computed } => write!(
+                f,
+                "model checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+            ),
+            Error::ShapeMismatch => f.write_str("model shapes do not match the network"),
+            Error::NonFiniteWeight => f.write_str("model holds a NaN or infinite parameter"),
+            Error::Misaligned => f.write_str("model bytes are not aligned for in-place use"),
             Error::LengthMismatch { expected, found } => {
                 write!(f, "expected {expected} bytes, found {found}")
             }
@@ -107,7 +133,11 @@ mod tests {
             "unknown optimizer name"
         );
         assert_eq!(
-            Error::LabelOutOfRange { label: 12, classes: 10 }.to_string(),
+            Error::LabelOutOfRange {
+                label: 12,
+                classes: 10
+            }
+            .to_string(),
             "label 12 out of range for 10 classes"
         );
     }

@@ -65,6 +65,7 @@ pub mod error;
 pub mod layer;
 pub mod loss;
 pub mod math;
+pub mod model_file;
 pub mod network;
 pub mod optim;
 pub mod rng;

@@ -1,0 +1,413 @@
+//! The model file: a checksummed, versioned container for a network's parameters.
+//!
+//! The same bytes serve the host (save/load) and the device (weights used in place, in flash).
+//!
+//! # Format, version 1 (all integers little-endian)
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `b"SNNM"` |
+//! | 4 | 2 | format version (`1`) |
+//! | 6 | 1 | bytes per scalar (4 = f32, 8 = f64) |
+//! | 7 | 1 | number of layers n (1..=8) |
+//! | 8 | 4 | payload length in bytes |
+//! | 12 | 4 | CRC-32 (ISO-HDLC, as zlib's `crc32`) of bytes 16..256 + payload |
+//! | 16 | 36 | layer widths, 9 × u32 (n + 1 used, the rest 0) |
+//! | 52 | 128 | activation name of each layer, 8 × 16 bytes ASCII, NUL-padded |
+//! | 180 | 76 | reserved, zero |
+//! | 256 | payload | every parameter in [`Layer::weights`] order (per layer: weights row by row, then bias) |
+//!
+//! The payload is exactly the in-memory layout of a `Network` of [`crate::layer::Dense`] layers
+//! (`#[repr(C)]`), so a device can verify the file and then use it in place with [`view`]: no RAM
+//! copy, no `unsafe`. The file must be 8-byte aligned for that (e.g. `include_bytes!` into an
+//! `#[repr(C, align(8))]` wrapper).
+
+use crate::error::Error;
+use crate::layer::{Layer, Vector};
+use crate::network::Network;
+use crate::Scalar;
+use zerocopy::{FromBytes, Immutable, KnownLayout};
+
+/// The four magic bytes at the start of every model file.
+pub const MAGIC: [u8; 4] = *b"SNNM";
+/// The format version written by this crate.
+pub const VERSION: u16 = 1;
+/// Length of the header; the payload starts here.
+pub const HEADER_LEN: usize = 256;
+/// Most layers a file describes.
+pub const MAX_LAYERS: usize = 8;
+/// Bytes of each activation name field.
+pub const NAME_LEN: usize = 16;
+
+const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// The parsed header of a model file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Bytes per scalar: 4 (f32) or 8 (f64).
+    pub scalar_bytes: u8,
+    /// Number of layers.
+    pub layers: u8,
+    /// Layer widths, input first; `layers + 1` entries are used.
+    pub widths: [u32; MAX_LAYERS + 1],
+    /// Activation names, NUL-padded ASCII.
+    pub activations: [[u8; NAME_LEN]; MAX_LAYERS],
+    /// Payload length in bytes.
+    pub payload_len: u32,
+    /// The stored CRC-32.
+    pub crc: u32,
+}
+
+impl Header {
+    /// A header for the given widths and activation names (checksum and length filled in by
+    /// [`encode`]). Errors if there are more than [`MAX_LAYERS`] layers, the name count differs
+    /// from the layer count, or a name is longer than [`NAME_LEN`] bytes.
+    pub fn new(scalar_bytes: u8, widths: &[u32], activations: &[&str]) -> Result<Self, Error> {
+        let layers = widths.len().saturating_sub(1);
+        if layers == 0 || layers > MAX_LAYERS || activations.len() != layers {
+            return Err(Error::ShapeMismatch);
+        }
+        let mut h = Header {
+            scalar_bytes,
+            layers: layers as u8,
+            widths: [0; MAX_LAYERS + 1],
+            activations: [[0; NAME_LEN]; MAX_LAYERS],
+            payload_len: 0,
+            crc: 0,
+        };
+        h.widths[..widths.len()].copy_from_slice(widths);
+        for (slot, name) in h.activations.iter_mut().zip(activations) {
+            let b = name.as_bytes();
+            slot.get_mut(..b.len())
+                .ok_or(Error::InvalidParameter("activation name"))?
+                .copy_from_slice(b);
+        }
+        Ok(h)
+    }
+
+    /// The used layer widths, input first.
+    pub fn widths(&self) -> &[u32] {
+        &self.widths[..self.layers as usize + 1]
+    }
+
+    /// The activation name of layer `i`, if it is valid UTF-8.
+    pub fn activation(&self, i: usize) -> Option<&str> {
+        let raw = self.activations.get(i)?;
+        let end = raw.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+        core::str::from_utf8(&raw[..end]).ok()
+    }
+
+    /// Number of parameters implied by the widths of dense layers: Σ (wᵢ·wᵢ₊₁ + wᵢ₊₁).
+    pub fn dense_param_count(&self) -> u64 {
+        self.widths()
+            .windows(2)
+            .map(|w| w[0] as u64 * w[1] as u64 + w[1] as u64)
+            .sum()
+    }
+
+    fn write_tail(&self, out: &mut [u8; HEADER_LEN]) {
+        out[0..4].copy_from_slice(&MAGIC);
+        out[4..6].copy_from_slice(&VERSION.to_le_bytes());
+        out[6] = self.scalar_bytes;
+        out[7] = self.layers;
+        out[8..12].copy_from_slice(&self.payload_len.to_le_bytes());
+        for (i, w) in self.widths.iter().enumerate() {
+            out[16 + 4 * i..20 + 4 * i].copy_from_slice(&w.to_le_bytes());
+        }
+        for (i, name) in self.activations.iter().enumerate() {
+            out[52 + NAME_LEN * i..52 + NAME_LEN * (i + 1)].copy_from_slice(name);
+        }
+    }
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    if let Some(s) = b.get(at..at + 4) {
+        a.copy_from_slice(s);
+    }
+    u32::from_le_bytes(a)
+}
+
+/// CRC-32 of a file's bytes 16..256 and its payload.
+pub fn checksum(header: &[u8; HEADER_LEN], payload: &[u8]) -> u32 {
+    let mut d = CRC.digest();
+    d.update(&header[16..]);
+    d.update(payload);
+    d.finalize()
+}
+
+/// Parses and verifies a model file: magic, version, lengths, checksum. Returns the header and
+/// the payload.
+///
+/// Errors: [`Error::LengthMismatch`] (truncated or over-long), [`Error::BadMagic`],
+/// [`Error::UnsupportedVersion`], [`Error::ShapeMismatch`] (inconsistent header),
+/// [`Error::ChecksumMismatch`].
+pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
+    let head: &[u8; HEADER_LEN] = bytes
+        .get(..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or(Error::LengthMismatch {
+            expected: HEADER_LEN,
+            found: bytes.len(),
+        })?;
+    if head[0..4] != MAGIC {
+        return Err(Error::BadMagic);
+    }
+    let version = u16::from_le_bytes([head[4], head[5]]);
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion(version));
+    }
+    let mut h = Header {
+        scalar_bytes: head[6],
+        layers: head[7],
+        widths: [0; MAX_LAYERS + 1],
+        activations: [[0; NAME_LEN]; MAX_LAYERS],
+        payload_len: le_u32(head, 8),
+        crc: le_u32(head, 12),
+    };
+    if !(h.scalar_bytes == 4 || h.scalar_bytes == 8)
+        || h.layers == 0
+        || h.layers as usize > MAX_LAYERS
+    {
+        return Err(Error::ShapeMismatch);
+    }
+    for (i, w) in h.widths.iter_mut().enumerate() {
+        *w = le_u32(head, 16 + 4 * i);
+    }
+    for (i, name) in h.activations.iter_mut().enumerate() {
+        name.copy_from_slice(&head[52 + NAME_LEN * i..52 + NAME_LEN * (i + 1)]);
+    }
+    let expected = HEADER_LEN + h.payload_len as usize;
+    if bytes.len() != expected {
+        return Err(Error::LengthMismatch {
+            expected,
+            found: bytes.len(),
+        });
+    }
+    let payload = &bytes[HEADER_LEN..];
+    let computed = checksum(head, payload);
+    if computed != h.crc {
+        return Err(Error::ChecksumMismatch {
+            stored: h.crc,
+            computed,
+        });
+    }
+    Ok((h, payload))
+}
+
+fn check_shape<S: Scalar, L: Layer<S>>(h: &Header) -> Result<(), Error> {
+    let w = h.widths();
+    let ok = h.scalar_bytes as usize == S::BYTES
+        && w.first() == Some(&(L::Input::LEN as u32))
+        && w.last() == Some(&(L::Output::LEN as u32))
+        && h.payload_len as usize == L::WEIGHT_COUNT * S::BYTES;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch)
+    }
+}
+
+/// Bytes needed by [`encode`] for network type `L`.
+pub const fn encoded_len<S: Scalar, L: Layer<S>>() -> usize {
+    HEADER_LEN + L::WEIGHT_COUNT * S::BYTES
+}
+
+/// Writes `layers` as a model file into `out` (exactly [`encoded_len`] bytes), with the header's
+/// widths and names. Errors if the header's shape does not fit `L` or `out` has the wrong length.
+pub fn encode<S: Scalar, L: Layer<S>>(
+    layers: &L,
+    header: &Header,
+    out: &mut [u8],
+) -> Result<(), Error> {
+    let mut h = *header;
+    h.scalar_bytes = S::BYTES as u8;
+    h.payload_len = (L::WEIGHT_COUNT * S::BYTES) as u32;
+    check_shape::<S, L>(&h)?;
+    let expected = encoded_len::<S, L>();
+    if out.len() != expected {
+        return Err(Error::LengthMismatch {
+            expected,
+            found: out.len(),
+        });
+    }
+    let (head, payload) = out.split_at_mut(HEADER_LEN);
+    let mut at = 0;
+    layers.weights(&mut |w| {
+        for &v in w {
+            v.write_le(&mut payload[at..]);
+            at += S::BYTES;
+        }
+    });
+    let mut tail = [0u8; HEADER_LEN];
+    h.write_tail(&mut tail);
+    h.crc = checksum(&tail, payload);
+    tail[12..16].copy_from_slice(&h.crc.to_le_bytes());
+    head.copy_from_slice(&tail);
+    Ok(())
+}
+
+/// Verifies a model file and copies its parameters into `layers` (for RAM-resident models).
+///
+/// Errors as [`parse`], plus [`Error::ShapeMismatch`] if the file does not describe `L` and
+/// [`Error::NonFiniteWeight`] if it holds NaN or ±∞ (then `layers` is left unchanged).
+pub fn load_into<S: Scalar, L: Layer<S>>(bytes: &[u8], layers: &mut L) -> Result<Header, Error> {
+    let (h, payload) = parse(bytes)?;
+    check_shape::<S, L>(&h)?;
+    if payload
+        .chunks_exact(S::BYTES)
+        .any(|c| !S::read_le(c).is_some_and(|v| v.is_finite()))
+    {
+        return Err(Error::NonFiniteWeight);
+    }
+    let mut chunks = payload.chunks_exact(S::BYTES);
+    layers.weights_mut(&mut |w| {
+        for (v, c) in w.iter_mut().zip(chunks.by_ref()) {
+            *v = S::read_le(c).unwrap_or(S::ZERO);
+        }
+    });
+    Ok(h)
+}
+
+/// Verifies a model file and returns the network it holds **in place** (no copy): on a device the
+/// weights are read from flash.
+///
+/// Errors as [`load_into`], plus [`Error::Misaligned`] if `bytes` is not aligned for `S`.
+pub fn view<S, L, M>(bytes: &[u8]) -> Result<&Network<S, L, M>, Error>
+where
+    S: Scalar,
+    L: Layer<S>,
+    Network<S, L, M>: FromBytes + KnownLayout + Immutable,
+{
+    let (h, payload) = parse(bytes)?;
+    check_shape::<S, L>(&h)?;
+    let net = Network::<S, L, M>::ref_from_bytes(payload).map_err(|e| match e {
+        zerocopy::ConvertError::Alignment(_) => Error::Misaligned,
+        _ => Error::ShapeMismatch,
+    })?;
+    let mut finite = true;
+    net.layers
+        .weights(&mut |w| finite &= w.iter().all(|v| v.is_finite()));
+    if finite {
+        Ok(net)
+    } else {
+        Err(Error::NonFiniteWeight)
+    }
+}
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::activation::{Identity, Relu};
+    use crate::layer::{Chain, Dense};
+    use zerocopy::FromZeros;
+
+    type Net = Chain<Dense<f32, 3, 4, Relu>, Dense<f32, 4, 2, Identity>>;
+    const LEN: usize = encoded_len::<f32, Net>();
+
+    #[repr(C, align(8))]
+    struct Aligned([u8; LEN]);
+
+    fn sample() -> (Network<f32, Net>, Aligned) {
+        let mut net = Network::<f32, Net>::new_zeroed();
+        net.init(3);
+        let h = Header::new(4, &[3, 4, 2], &["ReLU", "identity"]).unwrap();
+        let mut buf = Aligned([0; LEN]);
+        encode(&net.layers, &h, &mut buf.0).unwrap();
+        (net, buf)
+    }
+
+    #[test]
+    fn round_trip_and_view_in_place() {
+        let (net, buf) = sample();
+        let mut other = Network::<f32, Net>::new_zeroed();
+        let h = load_into(&buf.0, &mut other.layers).unwrap();
+        assert_eq!(h.widths(), &[3, 4, 2]);
+        assert_eq!(h.activation(0), Some("ReLU"));
+        assert_eq!(h.dense_param_count(), Net::WEIGHT_COUNT as u64);
+        let viewed = view::<f32, Net, crate::math::Libm>(&buf.0).unwrap();
+        for x in [[0.5f32, -1.0, 2.0], [1.0, 1.0, 1.0]] {
+            let (mut a, mut b, mut c) = ([0.0; 2], [0.0; 2], [0.0; 2]);
+            net.forward(&x, &mut a);
+            other.forward(&x, &mut b);
+            viewed.forward(&x, &mut c);
+            assert_eq!(a, b);
+            assert_eq!(a, c);
+        }
+        // The view points into the buffer itself.
+        assert_eq!(
+            core::ptr::from_ref(viewed).cast::<u8>(),
+            buf.0[HEADER_LEN..].as_ptr()
+        );
+    }
+
+    #[test]
+    fn every_corruption_is_a_typed_error() {
+        let (_, buf) = sample();
+        let mut net = Network::<f32, Net>::new_zeroed();
+        // Any single flipped byte is caught.
+        for i in 0..LEN {
+            let mut b = buf.0;
+            b[i] ^= 0x40;
+            let e = load_into(&b, &mut net.layers).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::BadMagic
+                        | Error::UnsupportedVersion(_)
+                        | Error::ChecksumMismatch { .. }
+                        | Error::LengthMismatch { .. }
+                        | Error::ShapeMismatch
+                ),
+                "byte {i}: {e:?}"
+            );
+        }
+        // Truncations and extensions.
+        for n in [0, 10, HEADER_LEN - 1, HEADER_LEN, LEN - 1] {
+            assert!(matches!(
+                load_into(&buf.0[..n], &mut net.layers),
+                Err(Error::LengthMismatch { .. })
+            ));
+        }
+        let mut long = std::vec::Vec::from(&buf.0[..]);
+        long.push(0);
+        assert!(matches!(
+            load_into(&long, &mut net.layers),
+            Err(Error::LengthMismatch { .. })
+        ));
+        // The wrong network type.
+        type Other = Chain<Dense<f32, 3, 5, Relu>, Dense<f32, 5, 2, Identity>>;
+        let mut o = Network::<f32, Other>::new_zeroed();
+        assert_eq!(
+            load_into(&buf.0, &mut o.layers).unwrap_err(),
+            Error::ShapeMismatch
+        );
+        // A NaN weight with a valid checksum is refused and leaves the target unchanged.
+        let mut b = buf.0;
+        b[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let head: [u8; HEADER_LEN] = b[..HEADER_LEN].try_into().unwrap();
+        let crc = checksum(&head, &b[HEADER_LEN..]);
+        b[12..16].copy_from_slice(&crc.to_le_bytes());
+        let before = net.layers.first.weight;
+        assert_eq!(
+            load_into(&b, &mut net.layers).unwrap_err(),
+            Error::NonFiniteWeight
+        );
+        assert_eq!(net.layers.first.weight, before);
+    }
+
+    #[test]
+    fn misaligned_view_is_refused() {
+        let (_, buf) = sample();
+        let mut shifted = std::vec![0u8; LEN + 1];
+        // Find an offset that is not 4-aligned.
+        let off = if shifted.as_ptr().align_offset(4) == 0 {
+            1
+        } else {
+            0
+        };
+        shifted[off..off + LEN].copy_from_slice(&buf.0);
+        let r = view::<f32, Net, crate::math::Libm>(&shifted[off..off + LEN]);
+        assert_eq!(r.err(), Some(Error::Misaligned));
+    }
+}
