@@ -34,10 +34,12 @@
 mod chain;
 mod dense;
 mod frozen;
+mod maxout;
 
 pub use chain::{Chain, ChainCache, Pair};
 pub use dense::{Dense, DenseParams};
 pub use frozen::Frozen;
+pub use maxout::{Maxout, MaxoutParams};
 
 use crate::math::Math;
 use crate::rng::Rng;
