@@ -79,3 +79,8 @@ pub use rng::Rng;
 pub use scalar::Scalar;
 pub use train::TrainState;
 pub use zerocopy;
+
+/// The README's example, compiled and run as a doctest so it cannot go stale.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
