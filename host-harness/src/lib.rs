@@ -1,1 +1,6 @@
-//! Host harness for stacknn.
+//! Host harness for stacknn: MNIST loading, training, verification, plots, import and export.
+//!
+//! The library behind the `stacknn` command-line tool.
+
+pub mod idx;
+pub mod firmware;
