@@ -28,7 +28,10 @@ impl<S: Scalar, const N: usize> Target<S, [S; N]> for [S; N] {
 impl<S: Scalar, const N: usize> Target<S, [S; N]> for usize {
     #[inline]
     fn write_to(&self, t: &mut [S; N]) -> Result<(), Error> {
-        let slot = t.get_mut(*self).ok_or(Error::LabelOutOfRange { label: *self, classes: N })?;
+        let slot = t.get_mut(*self).ok_or(Error::LabelOutOfRange {
+            label: *self,
+            classes: N,
+        })?;
         *slot = S::ONE;
         for (i, v) in t.iter_mut().enumerate() {
             if i != *self {
@@ -47,33 +50,48 @@ impl<S: Scalar, const N: usize> Target<S, [S; N]> for u8 {
 }
 
 /// Everything training needs besides the network and the optimizer's hyper-parameters: the
-/// gradient, the optimizer state, the step counter, the generator and one sample's intermediate
-/// values.
+/// gradient, the optimizer state, the step counter, the generator and the intermediate values of
+/// a chunk of `CH` samples.
 ///
 /// All of it is zero-initialisable (`FromZeros`), so a large one can be built in place on the
 /// heap with `TrainState::new_box_zeroed()` (zerocopy's `alloc` feature) or placed in a `static`
 /// without ever being built on the stack; call [`TrainState::reset`] before use.
 ///
+/// # Chunks
+/// A batch is processed `CH` samples at a time (default 1): the forward pass of the whole chunk,
+/// then its backward pass, through the layers' batched methods ([`Layer::forward_batch`],
+/// [`Layer::backward_batch`]), which let the dense kernels reuse each loaded weight across the
+/// samples of the chunk. The result does not depend on `CH`: every gradient entry receives the
+/// per-sample contributions in batch order, and each per-sample value is computed in the order
+/// documented on [`Dense`](crate::layer::Dense), so any `CH` gives the same bits as `CH = 1`
+/// (and as the device). A desktop trainer uses `CH = 32`; a microcontroller keeps `CH = 1`.
+///
 /// # Memory
 /// With P trainable parameters (frozen layers excluded):
 /// `size_of = S::BYTES·P` (gradient) `+ size_of::<O::State>()·P` (optimizer state)
-/// `+ size_of::<O::Global>() + 8` (step) `+ 32` (generator) `+ size_of::<L::Cache>()`
-/// `+ 3·S::BYTES·OUT` (output, its gradient, the target), rounded up to alignment.
-/// For 784-100-10 f32 with Adam: 4·79,510 + 8·79,510 + 40 + 4·(100 + 100 + 10 + 10) + 120.
+/// `+ size_of::<O::Global>() + 8` (step) `+ 32` (generator)
+/// `+ CH·(size_of::<L::Cache>() + 2·S::BYTES·OUT)` (caches, outputs and their gradients)
+/// `+ S::BYTES·OUT` (the target), rounded up to alignment.
+/// For 784-100-10 f32 with Adam and `CH = 1`:
+/// 4·79,510 + 8·79,510 + 40 + 4·(100 + 100 + 10 + 10 + 10) + 40.
+///
+/// Stack during a step with `CH > 1` (the batched kernels' blocks, 16 samples): for each
+/// [`Chain`](crate::layer::Chain) `16·(caches + hidden + ∂hidden)`, for each dense layer
+/// `S::BYTES·16·(I + O)`; `CH = 1` needs none of these.
 #[derive(FromZeros)]
-pub struct TrainState<S: Scalar, L: Layer<S>, O: Optimizer<S>> {
+pub struct TrainState<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize = 1> {
     grad: L::Params<S>,
     opt_state: L::Params<O::State>,
     global: O::Global,
     step: u64,
     rng: Rng,
-    cache: L::Cache,
-    out: L::Output,
-    dy: L::Output,
+    cache: [L::Cache; CH],
+    out: [L::Output; CH],
+    dy: [L::Output; CH],
     target: L::Output,
 }
 
-impl<S: Scalar, L: Layer<S>, O: Optimizer<S>> TrainState<S, L, O> {
+impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, O, CH> {
     /// A fresh state (on the stack: for small networks; see the type docs for large ones).
     pub fn new(seed: u64) -> Self {
         let mut s = Self::new_zeroed();
@@ -83,6 +101,7 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>> TrainState<S, L, O> {
 
     /// Clears the optimizer state and the step counter and reseeds the generator, in place.
     pub fn reset(&mut self, seed: u64) {
+        const { assert!(CH >= 1, "a TrainState needs a chunk of at least one sample") };
         self.zero();
         self.rng = Rng::seed(seed);
     }
@@ -132,7 +151,10 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>> TrainState<S, L, O> {
             return Err(Error::EmptyBatch);
         }
         if inputs.len() != targets.len() {
-            return Err(Error::BatchLengthMismatch { inputs: inputs.len(), targets: targets.len() });
+            return Err(Error::BatchLengthMismatch {
+                inputs: inputs.len(),
+                targets: targets.len(),
+            });
         }
         for t in targets {
             t.write_to(&mut self.target)?;
@@ -140,19 +162,26 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>> TrainState<S, L, O> {
         self.grad.zero();
         let n = S::from_usize(inputs.len());
         let mut total = S::ZERO;
-        for (x, t) in inputs.iter().zip(targets) {
-            t.write_to(&mut self.target)?;
-            net.layers.forward_cached::<M>(x, &mut self.cache, &mut self.out);
-            total += loss.value_grad::<M>(
-                self.out.as_slice(),
-                self.target.as_slice(),
-                self.dy.as_mut_slice(),
-            );
-            for d in self.dy.as_mut_slice() {
-                *d /= n;
+        for (xs, ts) in inputs.chunks(CH).zip(targets.chunks(CH)) {
+            let k = xs.len();
+            let (Some(cache), Some(out), Some(dy)) = (
+                self.cache.get_mut(..k),
+                self.out.get_mut(..k),
+                self.dy.get_mut(..k),
+            ) else {
+                continue;
+            };
+            net.layers.forward_batch::<M>(xs, cache, out);
+            for ((t, out), dy) in ts.iter().zip(out.iter()).zip(dy.iter_mut()) {
+                t.write_to(&mut self.target)?;
+                total +=
+                    loss.value_grad::<M>(out.as_slice(), self.target.as_slice(), dy.as_mut_slice());
+                for d in dy.as_mut_slice() {
+                    *d /= n;
+                }
             }
             net.layers
-                .backward::<M>(x, &self.cache, &self.out, &self.dy, None, &mut self.grad);
+                .backward_batch::<M>(xs, cache, out, dy, None, &mut self.grad);
         }
         Ok(total / n)
     }
@@ -196,5 +225,100 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>> TrainState<S, L, O> {
                 optimizer.update::<M>(&step, p, g, s, rng)
             });
         Ok(value)
+    }
+}
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::activation::{Identity, Relu, Tanh};
+    use crate::layer::{Chain, Dense, Frozen};
+    use crate::loss::SoftmaxCrossEntropy;
+    use crate::math::Libm;
+    use crate::optim::{Adam, Sgd};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    type Mlp = Chain<Dense<f32, 13, 9, Relu>, Chain<Dense<f32, 9, 7, Tanh>, Dense<f32, 7, 3>>>;
+    type Tuned = Chain<Frozen<Dense<f32, 13, 9, Relu>>, Dense<f32, 9, 3, Identity>>;
+
+    fn data(n: usize, seed: u64) -> (Vec<[f32; 13]>, Vec<usize>) {
+        let mut r = Rng::seed(seed);
+        let xs = (0..n)
+            .map(|_| core::array::from_fn(|_| r.uniform_in(-2.0f32, 2.0)))
+            .collect();
+        let ts = (0..n).map(|i| (i * 7 + seed as usize) % 3).collect();
+        (xs, ts)
+    }
+
+    fn weights<L: Layer<f32>>(net: &Network<f32, L>) -> Vec<u32> {
+        let mut v = Vec::new();
+        net.layers
+            .weights(&mut |w| v.extend(w.iter().map(|x| x.to_bits())));
+        v
+    }
+
+    /// Trains with chunks of `CH` samples; returns the weight bits and the loss bits.
+    fn train<L: Layer<f32, Input = [f32; 13], Output = [f32; 3]> + FromZeros, const CH: usize>(
+        batches: &[usize],
+    ) -> (Vec<u32>, Vec<u32>) {
+        let mut net = Network::<f32, L>::new_zeroed();
+        net.init(3);
+        let mut st = Box::new(TrainState::<f32, L, Adam<f32>, CH>::new(1));
+        let mut losses = Vec::new();
+        for (k, &b) in batches.iter().enumerate() {
+            let (xs, ts) = data(b, k as u64);
+            let l = st
+                .step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                .unwrap();
+            losses.push(l.to_bits());
+        }
+        (weights(&net), losses)
+    }
+
+    #[test]
+    fn chunk_size_does_not_change_a_bit() {
+        let batches = [1, 2, 5, 16, 17, 33, 40, 3];
+        let one = train::<Mlp, 1>(&batches);
+        assert_eq!(one, train::<Mlp, 2>(&batches));
+        assert_eq!(one, train::<Mlp, 7>(&batches));
+        assert_eq!(one, train::<Mlp, 32>(&batches));
+        assert_eq!(one, train::<Mlp, 64>(&batches));
+        let one = train::<Tuned, 1>(&batches);
+        assert_eq!(one, train::<Tuned, 16>(&batches));
+        assert_eq!(one, train::<Tuned, 33>(&batches));
+    }
+
+    #[test]
+    fn batched_gradients_match_the_per_sample_plain_path() {
+        // The per-sample path of the plain trait methods (no batching anywhere).
+        let mut net = Network::<f32, Mlp>::new_zeroed();
+        net.init(5);
+        let (xs, ts) = data(37, 9);
+        let mut st = Box::new(TrainState::<f32, Mlp, Sgd<f32>, 32>::new(0));
+        let loss = st.gradients(&net, &SoftmaxCrossEntropy, &xs, &ts).unwrap();
+        let mut grad = <Mlp as Layer<f32>>::Params::<f32>::new_zeroed();
+        let mut cache = <Mlp as Layer<f32>>::Cache::new_zeroed();
+        let mut total = 0.0f32;
+        for (x, &t) in xs.iter().zip(&ts) {
+            let mut y = [0.0f32; 3];
+            net.layers.forward_cached::<Libm>(x, &mut cache, &mut y);
+            let mut tv = [0.0f32; 3];
+            tv[t] = 1.0;
+            let mut dy = [0.0f32; 3];
+            total += SoftmaxCrossEntropy.value_grad::<Libm>(&y, &tv, &mut dy);
+            for d in &mut dy {
+                *d /= 37.0;
+            }
+            net.layers
+                .backward::<Libm>(x, &cache, &y, &dy, None, &mut grad);
+        }
+        assert_eq!((total / 37.0).to_bits(), loss.to_bits());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        grad.for_each_slice(&mut |g| a.extend(g.iter().map(|v| v.to_bits())));
+        st.grad()
+            .for_each_slice(&mut |g| b.extend(g.iter().map(|v| v.to_bits())));
+        assert_eq!(a, b);
     }
 }

@@ -77,9 +77,16 @@ where
     }
 
     #[inline]
-    fn forward_cached<M: Math<S>>(&self, x: &Self::Input, cache: &mut Self::Cache, y: &mut Self::Output) {
-        self.first.forward_cached::<M>(x, &mut cache.first, &mut cache.hidden);
-        self.second.forward_cached::<M>(&cache.hidden, &mut cache.second, y);
+    fn forward_cached<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &mut Self::Cache,
+        y: &mut Self::Output,
+    ) {
+        self.first
+            .forward_cached::<M>(x, &mut cache.first, &mut cache.hidden);
+        self.second
+            .forward_cached::<M>(&cache.hidden, &mut cache.second, y);
     }
 
     fn backward<M: Math<S>>(
@@ -103,7 +110,8 @@ where
             &mut grad.1,
         );
         if need_dh {
-            self.first.backward::<M>(x, &cache.first, &cache.hidden, &dh, dx, &mut grad.0);
+            self.first
+                .backward::<M>(x, &cache.first, &cache.hidden, &dh, dx, &mut grad.0);
         }
     }
 
@@ -118,7 +126,51 @@ where
         let mut dh = A::Output::ZEROS;
         self.second
             .backward_input::<M>(&cache.hidden, &cache.second, y, dy, &mut dh);
-        self.first.backward_input::<M>(x, &cache.first, &cache.hidden, &dh, dx);
+        self.first
+            .backward_input::<M>(x, &cache.first, &cache.hidden, &dh, dx);
+    }
+
+    fn forward_batch<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &mut [Self::Output],
+    ) {
+        if x.len() <= 1 {
+            for ((x, c), y) in x.iter().zip(cache.iter_mut()).zip(y.iter_mut()) {
+                self.forward_cached::<M>(x, c, y);
+            }
+        } else {
+            self.forward_blocks::<S, M>(x, cache, y);
+        }
+    }
+
+    fn backward_batch<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &[Self::Output],
+        dy: &[Self::Output],
+        dx: Option<&mut [Self::Input]>,
+        grad: &mut Self::Params<S>,
+    ) {
+        if x.len() <= 1 {
+            let samples = x.iter().zip(cache.iter()).zip(y).zip(dy);
+            match dx {
+                Some(dx) => {
+                    for ((((x, c), y), dy), dx) in samples.zip(dx.iter_mut()) {
+                        self.backward::<M>(x, c, y, dy, Some(dx), grad);
+                    }
+                }
+                None => {
+                    for (((x, c), y), dy) in samples {
+                        self.backward::<M>(x, c, y, dy, None, grad);
+                    }
+                }
+            }
+        } else {
+            self.backward_blocks::<S, M>(x, cache, y, dy, dx, grad);
+        }
     }
 
     fn for_each_param<T: Copy + FromZeros>(
@@ -146,5 +198,121 @@ where
     fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
         self.first.init::<M>(rng);
         self.second.init::<M>(rng);
+    }
+}
+
+/// Samples a [`Chain`] hands to its layers' batched methods at once.
+const CHAIN_BLOCK: usize = crate::layer::kernel::BLOCK;
+
+impl<A, B> Chain<A, B> {
+    /// Batched forward in blocks of [`CHAIN_BLOCK`] samples. The layers' batched methods need
+    /// each layer's caches and the hidden vectors contiguous, so they are computed in local
+    /// arrays and then swapped into the per-sample [`ChainCache`]s. Stack:
+    /// `CHAIN_BLOCK · (size_of A::Cache + size_of A::Output + size_of B::Cache)`.
+    #[inline(never)]
+    fn forward_blocks<S, M>(
+        &self,
+        x: &[A::Input],
+        cache: &mut [ChainCache<A::Cache, A::Output, B::Cache>],
+        y: &mut [B::Output],
+    ) where
+        S: Scalar,
+        M: Math<S>,
+        A: Layer<S>,
+        B: Layer<S, Input = A::Output>,
+    {
+        let mut c1 = <[A::Cache; CHAIN_BLOCK]>::new_zeroed();
+        let mut h = <[A::Output; CHAIN_BLOCK]>::new_zeroed();
+        let mut c2 = <[B::Cache; CHAIN_BLOCK]>::new_zeroed();
+        for ((xb, cb), yb) in x
+            .chunks(CHAIN_BLOCK)
+            .zip(cache.chunks_mut(CHAIN_BLOCK))
+            .zip(y.chunks_mut(CHAIN_BLOCK))
+        {
+            let n = xb.len().min(cb.len()).min(yb.len());
+            let (Some(c1), Some(h), Some(c2)) = (c1.get_mut(..n), h.get_mut(..n), c2.get_mut(..n))
+            else {
+                continue;
+            };
+            self.first.forward_batch::<M>(xb, c1, h);
+            self.second.forward_batch::<M>(h, c2, yb);
+            for (((slot, a), hh), b) in cb.iter_mut().zip(c1).zip(h).zip(c2) {
+                core::mem::swap(&mut slot.first, a);
+                core::mem::swap(&mut slot.hidden, hh);
+                core::mem::swap(&mut slot.second, b);
+            }
+        }
+    }
+
+    /// Batched backward in blocks of [`CHAIN_BLOCK`] samples: the cached values are swapped out
+    /// of the [`ChainCache`]s into local arrays, used, and swapped back. Each parameter still
+    /// receives its per-sample contributions in batch order. Stack: as
+    /// [`Chain::forward_blocks`] plus `CHAIN_BLOCK · size_of A::Output` for ∂L/∂hidden.
+    #[inline(never)]
+    fn backward_blocks<S, M>(
+        &self,
+        x: &[A::Input],
+        cache: &mut [ChainCache<A::Cache, A::Output, B::Cache>],
+        y: &[B::Output],
+        dy: &[B::Output],
+        mut dx: Option<&mut [A::Input]>,
+        grad: &mut Pair<A::Params<S>, B::Params<S>>,
+    ) where
+        S: Scalar,
+        M: Math<S>,
+        A: Layer<S>,
+        B: Layer<S, Input = A::Output>,
+    {
+        let need_dh = <A::Params<S> as ParamStore<S>>::COUNT > 0 || dx.is_some();
+        let mut c1 = <[A::Cache; CHAIN_BLOCK]>::new_zeroed();
+        let mut h = <[A::Output; CHAIN_BLOCK]>::new_zeroed();
+        let mut c2 = <[B::Cache; CHAIN_BLOCK]>::new_zeroed();
+        let mut dh = <[A::Output; CHAIN_BLOCK]>::new_zeroed();
+        let mut start = 0;
+        for (((xb, cb), yb), dyb) in x
+            .chunks(CHAIN_BLOCK)
+            .zip(cache.chunks_mut(CHAIN_BLOCK))
+            .zip(y.chunks(CHAIN_BLOCK))
+            .zip(dy.chunks(CHAIN_BLOCK))
+        {
+            let n = xb.len().min(cb.len()).min(yb.len()).min(dyb.len());
+            let (Some(c1), Some(h), Some(c2), Some(dh)) = (
+                c1.get_mut(..n),
+                h.get_mut(..n),
+                c2.get_mut(..n),
+                dh.get_mut(..n),
+            ) else {
+                continue;
+            };
+            for (((slot, a), hh), b) in cb
+                .iter_mut()
+                .zip(c1.iter_mut())
+                .zip(h.iter_mut())
+                .zip(c2.iter_mut())
+            {
+                core::mem::swap(&mut slot.first, a);
+                core::mem::swap(&mut slot.hidden, hh);
+                core::mem::swap(&mut slot.second, b);
+            }
+            self.second.backward_batch::<M>(
+                h,
+                c2,
+                yb,
+                dyb,
+                if need_dh { Some(&mut *dh) } else { None },
+                &mut grad.1,
+            );
+            if need_dh {
+                let dxb = dx.as_deref_mut().and_then(|d| d.get_mut(start..start + n));
+                self.first
+                    .backward_batch::<M>(xb, c1, h, dh, dxb, &mut grad.0);
+            }
+            for (((slot, a), hh), b) in cb.iter_mut().zip(c1).zip(h).zip(c2) {
+                core::mem::swap(&mut slot.first, a);
+                core::mem::swap(&mut slot.hidden, hh);
+                core::mem::swap(&mut slot.second, b);
+            }
+            start += n;
+        }
     }
 }

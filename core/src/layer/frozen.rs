@@ -38,8 +38,23 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
     }
 
     #[inline]
-    fn forward_cached<M: Math<S>>(&self, x: &Self::Input, cache: &mut Self::Cache, y: &mut Self::Output) {
+    fn forward_cached<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &mut Self::Cache,
+        y: &mut Self::Output,
+    ) {
         self.0.forward_cached::<M>(x, cache, y);
+    }
+
+    #[inline]
+    fn forward_batch<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &mut [Self::Output],
+    ) {
+        self.0.forward_batch::<M>(x, cache, y);
     }
 
     fn backward<M: Math<S>>(

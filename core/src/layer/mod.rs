@@ -34,6 +34,7 @@
 mod chain;
 mod dense;
 mod frozen;
+pub mod kernel;
 mod maxout;
 
 pub use chain::{Chain, ChainCache, Pair};
@@ -107,7 +108,12 @@ pub trait Layer<S: Scalar> {
     fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output);
 
     /// y = f(x) for one sample, keeping what [`Layer::backward`] needs in `cache`.
-    fn forward_cached<M: Math<S>>(&self, x: &Self::Input, cache: &mut Self::Cache, y: &mut Self::Output);
+    fn forward_cached<M: Math<S>>(
+        &self,
+        x: &Self::Input,
+        cache: &mut Self::Cache,
+        y: &mut Self::Output,
+    );
 
     /// Backward pass of one sample, as a vector-Jacobian product.
     ///
@@ -156,4 +162,51 @@ pub trait Layer<S: Scalar> {
     /// Initialises the trainable parameters: PyTorch's `nn.Linear` default, U(−1/√I, 1/√I) for
     /// weights and bias (He et al. 2015's uniform bound with a = √5).
     fn init<M: Math<S>>(&mut self, rng: &mut Rng);
+
+    /// [`Layer::forward_cached`] for a batch of samples: `x[s]` → `cache[s]`, `y[s]` for every s
+    /// (the three slices have the same length; extra elements of a longer one are left alone).
+    ///
+    /// Results are bit-identical to calling [`Layer::forward_cached`] on each sample; layers with
+    /// batched kernels (e.g. [`Dense`]) override it for speed. The default loops over samples.
+    fn forward_batch<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &mut [Self::Output],
+    ) {
+        for ((x, c), y) in x.iter().zip(cache.iter_mut()).zip(y.iter_mut()) {
+            self.forward_cached::<M>(x, c, y);
+        }
+    }
+
+    /// [`Layer::backward`] for a batch of samples, in batch order: adds every sample's ∂L/∂θ to
+    /// `grad` (sample 0 first, so each gradient entry receives the same sequence of additions as
+    /// per-sample calls) and, if `dx` is given, writes each sample's ∂L/∂x.
+    ///
+    /// `cache` is taken mutably so that a composite layer may move cached values in and out of
+    /// it; on return it holds what it held on entry. Results are bit-identical to calling
+    /// [`Layer::backward`] on each sample in order. The default loops over samples.
+    fn backward_batch<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &[Self::Output],
+        dy: &[Self::Output],
+        dx: Option<&mut [Self::Input]>,
+        grad: &mut Self::Params<S>,
+    ) {
+        let samples = x.iter().zip(cache.iter()).zip(y.iter()).zip(dy.iter());
+        match dx {
+            Some(dx) => {
+                for ((((x, c), y), dy), dx) in samples.zip(dx.iter_mut()) {
+                    self.backward::<M>(x, c, y, dy, Some(dx), grad);
+                }
+            }
+            None => {
+                for (((x, c), y), dy) in samples {
+                    self.backward::<M>(x, c, y, dy, None, grad);
+                }
+            }
+        }
+    }
 }

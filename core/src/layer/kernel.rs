@@ -1,0 +1,484 @@
+//! Dense-layer kernels: register tiles that LLVM vectorises while every output keeps the
+//! summation order documented on [`Dense`](super::Dense).
+//!
+//! The plain loops compute each output as one chain of dependent adds, which cannot be
+//! vectorised without changing the rounding. These kernels instead compute many *independent*
+//! chains at once — one per output, sample or input index — in a fixed-size accumulator tile
+//! `[[S; L]; R]` that stays in registers, and each chain still adds its terms in the canonical
+//! order. The results are therefore bit-for-bit those of the plain loops (checked by the tests at
+//! the bottom of this file at odd sizes), on every target.
+//!
+//! | kernel | computes | canonical order kept | tile (host, SSE2) |
+//! |---|---|---|---|
+//! | [`affine`] | `z[o] = Σ_i w[o][i]·x[i] + b[o]`, one sample | i ascending from 0, then `+ b` | 8 outputs (independent chains) |
+//! | [`affine_batch`] | the same for up to [`BLOCK`] samples | same | 2 outputs × 16 samples over a transposed input panel |
+//! | [`input_gradient_batch`] | `dx[s][i] = Σ_o w[o][i]·dz[s][o]` | o ascending from 0 | 2 samples × 16 inputs |
+//! | [`weight_gradient_batch`] | `g[o][i] += dz[s][o]·x[s][i]`, `gb[o] += dz[s][o]` | sample by sample, batch order | 2 outputs × 16 inputs |
+//!
+//! Multiplies and adds are separate operations (Rust never fuses them), so the order fixes the
+//! bits.
+//!
+//! # Memory (stack)
+//! [`affine_batch`] keeps a transposed panel of the inputs, `S::BYTES · I · NB` bytes with
+//! NB ∈ {4, 8, 16} (50,176 bytes for I = 784 and 16 samples); it is only used for two or more
+//! samples. The other kernels use only their register tiles.
+
+use crate::Scalar;
+
+/// Samples processed together by the batched kernels (the transposed-panel width).
+pub const BLOCK: usize = 16;
+
+/// Lanes of one accumulator row: 16 adjacent outputs, inputs or samples.
+const LANES: usize = 16;
+
+/// Independent output chains of the single-sample forward kernel.
+const CHAINS: usize = 8;
+
+/// `z = W·x + b` for one sample; each output summed over i ascending from 0, then `+ b`.
+///
+/// [`CHAINS`] outputs are computed together so that their (independent) add chains overlap.
+#[inline]
+pub fn affine<S: Scalar, const I: usize, const O: usize>(
+    w: &[[S; I]; O],
+    b: &[S; O],
+    x: &[S; I],
+    z: &mut [S; O],
+) {
+    let mut rows = w.chunks_exact(CHAINS);
+    let mut zs = z.chunks_exact_mut(CHAINS);
+    let mut bs = b.chunks_exact(CHAINS);
+    for ((rb, zb), bb) in (&mut rows).zip(&mut zs).zip(&mut bs) {
+        if let [r0, r1, r2, r3, r4, r5, r6, r7] = rb {
+            let mut a = [S::ZERO; CHAINS];
+            let rows8 = r0
+                .iter()
+                .zip(r1)
+                .zip(r2)
+                .zip(r3)
+                .zip(r4)
+                .zip(r5)
+                .zip(r6)
+                .zip(r7)
+                .zip(x);
+            for ((((((((&w0, &w1), &w2), &w3), &w4), &w5), &w6), &w7), &xi) in rows8 {
+                let wv = [w0, w1, w2, w3, w4, w5, w6, w7];
+                for (a, &wv) in a.iter_mut().zip(&wv) {
+                    *a += wv * xi;
+                }
+            }
+            for ((z, &a), &bo) in zb.iter_mut().zip(&a).zip(bb) {
+                *z = a + bo;
+            }
+        }
+    }
+    for ((z, r), &bo) in zs
+        .into_remainder()
+        .iter_mut()
+        .zip(rows.remainder())
+        .zip(bs.remainder())
+    {
+        let mut acc = S::ZERO;
+        for (&wv, &xi) in r.iter().zip(x) {
+            acc += wv * xi;
+        }
+        *z = acc + bo;
+    }
+}
+
+/// `z[s] = W·x[s] + b` for a batch of samples, bit-identical to [`affine`] per sample.
+///
+/// Works through the batch in blocks of [`BLOCK`] samples; a block of one sample uses
+/// [`affine`].
+pub fn affine_batch<S: Scalar, const I: usize, const O: usize>(
+    w: &[[S; I]; O],
+    b: &[S; O],
+    xs: &[[S; I]],
+    zs: &mut [[S; O]],
+) {
+    for (xb, zb) in xs.chunks(BLOCK).zip(zs.chunks_mut(BLOCK)) {
+        match xb.len().min(zb.len()) {
+            0 => {}
+            1 => {
+                if let (Some(x), Some(z)) = (xb.first(), zb.first_mut()) {
+                    affine(w, b, x, z);
+                }
+            }
+            2..=4 => affine_block::<S, I, O, 4>(w, b, xb, zb),
+            5..=8 => affine_block::<S, I, O, 8>(w, b, xb, zb),
+            _ => affine_block::<S, I, O, 16>(w, b, xb, zb),
+        }
+    }
+}
+
+/// One block of at most `NB` samples: the inputs are transposed into a panel `xt[i][s]`, then a
+/// tile of 2 outputs × `NB` samples is accumulated over i, broadcasting `w[o][i]`.
+#[inline(never)]
+fn affine_block<S: Scalar, const I: usize, const O: usize, const NB: usize>(
+    w: &[[S; I]; O],
+    b: &[S; O],
+    xs: &[[S; I]],
+    zs: &mut [[S; O]],
+) {
+    let mut xt = [[S::ZERO; NB]; I];
+    for (s, x) in xs.iter().take(NB).enumerate() {
+        for (row, &v) in xt.iter_mut().zip(x) {
+            if let Some(slot) = row.get_mut(s) {
+                *slot = v;
+            }
+        }
+    }
+    let mut rows = w.chunks_exact(2);
+    let mut bs = b.chunks_exact(2);
+    let mut o = 0;
+    for (pair, bp) in (&mut rows).zip(&mut bs) {
+        if let ([w0, w1], [b0, b1]) = (pair, bp) {
+            let mut a0 = [S::ZERO; NB];
+            let mut a1 = [S::ZERO; NB];
+            for ((&u0, &u1), xr) in w0.iter().zip(w1).zip(&xt) {
+                for ((p0, p1), &xv) in a0.iter_mut().zip(a1.iter_mut()).zip(xr) {
+                    *p0 += u0 * xv;
+                    *p1 += u1 * xv;
+                }
+            }
+            for ((z, &p0), &p1) in zs.iter_mut().zip(&a0).zip(&a1) {
+                if let Some([z0, z1]) = z.get_mut(o..o + 2) {
+                    *z0 = p0 + *b0;
+                    *z1 = p1 + *b1;
+                }
+            }
+        }
+        o += 2;
+    }
+    for (w0, &b0) in rows.remainder().iter().zip(bs.remainder()) {
+        let mut a0 = [S::ZERO; NB];
+        for (&u0, xr) in w0.iter().zip(&xt) {
+            for (p0, &xv) in a0.iter_mut().zip(xr) {
+                *p0 += u0 * xv;
+            }
+        }
+        for (z, &p0) in zs.iter_mut().zip(&a0) {
+            if let Some(z) = z.get_mut(o) {
+                *z = p0 + b0;
+            }
+        }
+        o += 1;
+    }
+}
+
+/// `dx[s] = Wᵀ·dz[s]` for a batch; each `dx[s][i]` summed over o ascending from 0.
+///
+/// Tiles of 2 samples × 16 inputs: each weight row segment `w[o][i..i+16]` is loaded once and
+/// used for both samples.
+pub fn input_gradient_batch<S: Scalar, const I: usize, const O: usize>(
+    w: &[[S; I]; O],
+    dz: &[[S; O]],
+    dx: &mut [[S; I]],
+) {
+    let n = dz.len().min(dx.len());
+    let (dz, dx) = (
+        dz.get(..n).unwrap_or(&[]),
+        dx.get_mut(..n).unwrap_or(&mut []),
+    );
+    let full = I / LANES * LANES;
+    // Full lanes: 16 inputs at a time.
+    let mut i0 = 0;
+    while i0 < full {
+        let mut dzp = dz.chunks_exact(2);
+        let mut dxp = dx.chunks_exact_mut(2);
+        for (dzs, dxs) in (&mut dzp).zip(&mut dxp) {
+            if let ([d0, d1], [x0, x1]) = (dzs, dxs) {
+                let mut a0 = [S::ZERO; LANES];
+                let mut a1 = [S::ZERO; LANES];
+                for ((row, &e0), &e1) in w.iter().zip(d0).zip(d1) {
+                    if let Some(seg) = lanes::<S>(row, i0) {
+                        for ((p0, p1), &wv) in a0.iter_mut().zip(a1.iter_mut()).zip(seg) {
+                            *p0 += wv * e0;
+                            *p1 += wv * e1;
+                        }
+                    }
+                }
+                store(x0, i0, &a0);
+                store(x1, i0, &a1);
+            }
+        }
+        for (d0, x0) in dzp.remainder().iter().zip(dxp.into_remainder()) {
+            let mut a0 = [S::ZERO; LANES];
+            for (row, &e0) in w.iter().zip(d0) {
+                if let Some(seg) = lanes::<S>(row, i0) {
+                    for (p0, &wv) in a0.iter_mut().zip(seg) {
+                        *p0 += wv * e0;
+                    }
+                }
+            }
+            store(x0, i0, &a0);
+        }
+        i0 += LANES;
+    }
+    // Remaining inputs (I mod 16), same order.
+    if full < I {
+        for (d, x) in dz.iter().zip(dx.iter_mut()) {
+            let tail = x.get_mut(full..).unwrap_or(&mut []);
+            tail.fill(S::ZERO);
+            for (row, &e) in w.iter().zip(d) {
+                for (xv, &wv) in tail.iter_mut().zip(row.get(full..).unwrap_or(&[])) {
+                    *xv += wv * e;
+                }
+            }
+        }
+    }
+}
+
+/// `g[o][i] += dz[s][o]·x[s][i]` and `gb[o] += dz[s][o]` for s in batch order.
+///
+/// Tiles of 2 outputs × 16 inputs of the gradient are held in registers while the samples are
+/// added one after the other, so each gradient entry sees exactly the plain loop's sequence of
+/// adds.
+pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
+    g: &mut [[S; I]; O],
+    gb: &mut [S; O],
+    dz: &[[S; O]],
+    xs: &[[S; I]],
+) {
+    let n = dz.len().min(xs.len());
+    let (dz, xs) = (dz.get(..n).unwrap_or(&[]), xs.get(..n).unwrap_or(&[]));
+    for d in dz {
+        for (b, &e) in gb.iter_mut().zip(d) {
+            *b += e;
+        }
+    }
+    let full = I / LANES * LANES;
+    let mut rows = g.chunks_exact_mut(2);
+    let mut o = 0;
+    for pair in &mut rows {
+        if let [g0, g1] = pair {
+            let mut i0 = 0;
+            while i0 < full {
+                let mut a0 = load(g0, i0);
+                let mut a1 = load(g1, i0);
+                for (d, x) in dz.iter().zip(xs) {
+                    if let (Some(&e0), Some(&e1), Some(seg)) =
+                        (d.get(o), d.get(o + 1), lanes::<S>(x, i0))
+                    {
+                        for ((p0, p1), &xv) in a0.iter_mut().zip(a1.iter_mut()).zip(seg) {
+                            *p0 += e0 * xv;
+                            *p1 += e1 * xv;
+                        }
+                    }
+                }
+                store(g0, i0, &a0);
+                store(g1, i0, &a1);
+                i0 += LANES;
+            }
+            if full < I {
+                for (d, x) in dz.iter().zip(xs) {
+                    if let (Some(&e0), Some(&e1)) = (d.get(o), d.get(o + 1)) {
+                        let xt = x.get(full..).unwrap_or(&[]);
+                        let t0 = g0.get_mut(full..).unwrap_or(&mut []);
+                        for (p, &xv) in t0.iter_mut().zip(xt) {
+                            *p += e0 * xv;
+                        }
+                        let t1 = g1.get_mut(full..).unwrap_or(&mut []);
+                        for (p, &xv) in t1.iter_mut().zip(xt) {
+                            *p += e1 * xv;
+                        }
+                    }
+                }
+            }
+        }
+        o += 2;
+    }
+    for g0 in rows.into_remainder() {
+        for (d, x) in dz.iter().zip(xs) {
+            if let Some(&e0) = d.get(o) {
+                for (p, &xv) in g0.iter_mut().zip(x) {
+                    *p += e0 * xv;
+                }
+            }
+        }
+    }
+}
+
+/// `row[i0..i0 + 16]` as an array reference (`None` past the end).
+#[inline(always)]
+fn lanes<S>(row: &[S], i0: usize) -> Option<&[S; LANES]> {
+    row.get(i0..i0 + LANES).and_then(|s| s.try_into().ok())
+}
+
+/// `row[i0..i0 + 16]` copied into a tile row (zeros past the end).
+#[inline(always)]
+fn load<S: Scalar>(row: &[S], i0: usize) -> [S; LANES] {
+    lanes(row, i0).copied().unwrap_or([S::ZERO; LANES])
+}
+
+/// Writes a tile row to `row[i0..i0 + 16]` (nothing past the end).
+#[inline(always)]
+fn store<S: Scalar>(row: &mut [S], i0: usize, v: &[S; LANES]) {
+    if let Some(dst) = row.get_mut(i0..i0 + LANES) {
+        dst.copy_from_slice(v);
+    }
+}
+
+/// The plain loops that define the canonical order (reference for the tests and benches).
+#[cfg(test)]
+pub(crate) mod reference {
+    use crate::Scalar;
+
+    pub fn affine<S: Scalar, const I: usize, const O: usize>(
+        w: &[[S; I]; O],
+        b: &[S; O],
+        x: &[S; I],
+        z: &mut [S; O],
+    ) {
+        for ((z, w), &b) in z.iter_mut().zip(w).zip(b) {
+            let mut acc = S::ZERO;
+            for (&w, &x) in w.iter().zip(x) {
+                acc += w * x;
+            }
+            *z = acc + b;
+        }
+    }
+
+    pub fn input_gradient<S: Scalar, const I: usize, const O: usize>(
+        w: &[[S; I]; O],
+        dz: &[S; O],
+        dx: &mut [S; I],
+    ) {
+        dx.fill(S::ZERO);
+        for (w, &d) in w.iter().zip(dz) {
+            for (dx, &w) in dx.iter_mut().zip(w) {
+                *dx += w * d;
+            }
+        }
+    }
+
+    pub fn weight_gradient<S: Scalar, const I: usize, const O: usize>(
+        g: &mut [[S; I]; O],
+        gb: &mut [S; O],
+        dz: &[S; O],
+        x: &[S; I],
+    ) {
+        for ((gw, gb), &d) in g.iter_mut().zip(gb.iter_mut()).zip(dz) {
+            *gb += d;
+            for (g, &x) in gw.iter_mut().zip(x) {
+                *g += d * x;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use proptest::prelude::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    fn fill<S: Scalar>(v: &mut [S], seed: u64) {
+        let mut r = crate::Rng::seed(seed);
+        for x in v {
+            *x = r.uniform_in(-S::ONE, S::ONE);
+        }
+    }
+
+    fn bits_eq(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    /// All kernels against the plain loops, bit for bit, for `n` samples.
+    fn check<const I: usize, const O: usize>(n: usize, seed: u64) {
+        let mut w: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        fill(w.as_flattened_mut(), seed);
+        let mut b = [0.0f32; O];
+        fill(&mut b, seed + 1);
+        let mut xs = std::vec![[0.0f32; I]; n];
+        fill(xs.as_flattened_mut(), seed + 2);
+        let mut dz = std::vec![[0.0f32; O]; n];
+        fill(dz.as_flattened_mut(), seed + 3);
+
+        // Forward.
+        let mut z_ref = std::vec![[0.0f32; O]; n];
+        for (x, z) in xs.iter().zip(&mut z_ref) {
+            reference::affine(&w, &b, x, z);
+        }
+        let mut z = std::vec![[0.0f32; O]; n];
+        affine_batch(&w, &b, &xs, &mut z);
+        assert!(
+            bits_eq(z.as_flattened(), z_ref.as_flattened()),
+            "forward {I}x{O} n={n}"
+        );
+        for (x, zr) in xs.iter().zip(&z_ref) {
+            let mut z1 = [0.0f32; O];
+            affine(&w, &b, x, &mut z1);
+            assert!(bits_eq(&z1, zr), "single forward {I}x{O}");
+        }
+
+        // Input gradient.
+        let mut dx_ref = std::vec![[0.0f32; I]; n];
+        for (d, dx) in dz.iter().zip(&mut dx_ref) {
+            reference::input_gradient(&w, d, dx);
+        }
+        let mut dx = std::vec![[7.0f32; I]; n];
+        input_gradient_batch(&w, &dz, &mut dx);
+        assert!(
+            bits_eq(dx.as_flattened(), dx_ref.as_flattened()),
+            "dx {I}x{O} n={n}"
+        );
+
+        // Weight gradient, accumulated onto a non-zero gradient.
+        let mut g_ref: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        fill(g_ref.as_flattened_mut(), seed + 4);
+        let mut gb_ref = [0.0f32; O];
+        fill(&mut gb_ref, seed + 5);
+        let mut g = g_ref.clone();
+        let mut gb = gb_ref;
+        for (d, x) in dz.iter().zip(&xs) {
+            reference::weight_gradient(&mut g_ref, &mut gb_ref, d, x);
+        }
+        weight_gradient_batch(&mut g, &mut gb, &dz, &xs);
+        assert!(
+            bits_eq(g.as_flattened(), g_ref.as_flattened()),
+            "dW {I}x{O} n={n}"
+        );
+        assert!(bits_eq(&gb, &gb_ref), "db {I}x{O} n={n}");
+    }
+
+    #[test]
+    fn bit_identical_to_plain_loops_at_odd_sizes() {
+        for n in [1, 2, 3, 5, 16, 17, 33] {
+            check::<7, 13>(n, n as u64);
+            check::<13, 7>(n, 10 + n as u64);
+            check::<100, 10>(n, 20 + n as u64);
+            check::<33, 17>(n, 30 + n as u64);
+        }
+        for n in [1, 3, 32] {
+            check::<784, 100>(n, 40 + n as u64);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn bit_identical_random_batches(n in 1usize..40, seed in 0u64..1000) {
+            check::<19, 11>(n, seed);
+            check::<100, 10>(n, seed);
+        }
+
+        #[test]
+        fn bit_identical_with_extreme_values(vals in proptest::collection::vec(
+            prop_oneof![Just(0.0f32), Just(-0.0), Just(1e30), Just(-1e-30), -1e3f32..1e3], 7 * 5 + 3 * 7)) {
+            // Values that overflow or cancel: still the same bits as the plain loops.
+            let mut w = [[0.0f32; 7]; 5];
+            for (d, s) in w.as_flattened_mut().iter_mut().zip(&vals) { *d = *s; }
+            let xs: Vec<[f32; 7]> = vals[35..].chunks_exact(7).map(|c| c.try_into().unwrap()).collect();
+            let b = [0.5f32; 5];
+            let mut z = std::vec![[0.0f32; 5]; xs.len()];
+            affine_batch(&w, &b, &xs, &mut z);
+            for (x, z) in xs.iter().zip(&z) {
+                let mut r = [0.0f32; 5];
+                reference::affine(&w, &b, x, &mut r);
+                prop_assert!(bits_eq(z, &r) || z.iter().zip(&r).all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())));
+            }
+        }
+    }
+}
