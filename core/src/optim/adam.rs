@@ -1,6 +1,6 @@
 //! Adam.
 
-use super::Optimizer;
+use super::{check_positive, check_rate, check_unit, Optimizer};
 use crate::error::Error;
 use crate::math::Math;
 use crate::rng::Rng;
@@ -15,7 +15,8 @@ use crate::Scalar;
 /// ```
 ///
 /// State: `[S; 2]` = (m, v) per parameter, `2·S::BYTES` bytes. Defaults (the paper's): α = 1e-3,
-/// β₁ = 0.9, β₂ = 0.999, ε = 1e-8. This is the form `torch.optim.Adam` computes.
+/// β₁ = 0.9, β₂ = 0.999, ε = 1e-8. This is the form `torch.optim.Adam` computes. The seed's
+/// form (ε inside the square root, bias correction folded into α) is not used.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Adam<S> {
     /// Step size α (default 1e-3).
@@ -24,14 +25,31 @@ pub struct Adam<S> {
     pub beta1: S,
     /// Decay of the second moment β₂ (default 0.999).
     pub beta2: S,
-    /// ε added to √v̂ (default 1e-8).
+    /// ε added to √v̂ (default 1e-8; must be > 0).
     pub eps: S,
 }
 
 impl<S: Scalar> Adam<S> {
     /// Adam with step size `lr` and the paper's other defaults.
     pub fn new(lr: S) -> Self {
-        Self { lr, ..Self::default() }
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+}
+
+impl<S: Scalar> Adam<S> {
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply<M: Math<S>>(&self, step: &AdamStep<S>, p: &mut S, g: S, s: &mut [S; 2]) {
+        let (b1, b2) = (self.beta1, self.beta2);
+        let m = b1 * s[0] + (S::ONE - b1) * g;
+        let v = b2 * s[1] + (S::ONE - b2) * g * g;
+        *s = [m, v];
+        let m_hat = m / step.c1;
+        let v_hat = v / step.c2;
+        *p -= self.lr * m_hat / (M::sqrt(v_hat) + self.eps);
     }
 }
 
@@ -59,22 +77,14 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
     type Step = AdamStep<S>;
 
     fn validate(&self) -> Result<(), Error> {
-        let unit = |b: S| b >= S::ZERO && b < S::ONE;
-        if !(self.lr.is_finite() && self.lr >= S::ZERO) {
-            Err(Error::InvalidParameter("lr"))
-        } else if !unit(self.beta1) {
-            Err(Error::InvalidParameter("beta1"))
-        } else if !unit(self.beta2) {
-            Err(Error::InvalidParameter("beta2"))
-        } else if !(self.eps.is_finite() && self.eps >= S::ZERO) {
-            Err(Error::InvalidParameter("eps"))
-        } else {
-            Ok(())
-        }
+        check_rate(self.lr, "lr")?;
+        check_unit(self.beta1, "beta1")?;
+        check_unit(self.beta2, "beta2")?;
+        check_positive(self.eps, "eps")
     }
 
     fn begin_step<M: Math<S>>(&self, _global: &mut (), t: u64, _loss: S) -> AdamStep<S> {
-        let t = S::from_f64(t as f64);
+        let t = super::step_scalar::<S>(t);
         AdamStep {
             c1: S::ONE - M::powf(self.beta1, t),
             c2: S::ONE - M::powf(self.beta2, t),
@@ -89,14 +99,8 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
         state: &mut [[S; 2]],
         _rng: &mut Rng,
     ) {
-        let (b1, b2) = (self.beta1, self.beta2);
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            let m = b1 * s[0] + (S::ONE - b1) * g;
-            let v = b2 * s[1] + (S::ONE - b2) * g * g;
-            *s = [m, v];
-            let m_hat = m / step.c1;
-            let v_hat = v / step.c2;
-            *p -= self.lr * m_hat / (M::sqrt(v_hat) + self.eps);
+            self.apply::<M>(step, p, g, s);
         }
     }
 }
@@ -120,8 +124,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_hyper_parameters() {
-        let bad = Adam { beta1: 1.0, ..Adam::<f32>::default() };
+        let bad = Adam {
+            beta1: 1.0,
+            ..Adam::<f32>::default()
+        };
         assert_eq!(bad.validate(), Err(Error::InvalidParameter("beta1")));
-        assert_eq!(Adam::new(-1.0f32).validate(), Err(Error::InvalidParameter("lr")));
+        assert_eq!(
+            Adam::new(-1.0f32).validate(),
+            Err(Error::InvalidParameter("lr"))
+        );
     }
 }

@@ -11,12 +11,77 @@
 //! Each step, the trainer calls [`Optimizer::begin_step`] once with t and the batch loss (for
 //! optimizers that use it), then [`Optimizer::update`] on every parameter slice with the matching
 //! gradient and state slices, and a seeded [`Rng`] for stochastic optimizers.
+//!
+//! Optimizers whose state must start at a non-zero value (SMORMS3's memory, Santa's momentum and
+//! thermostat) set it lazily at t = 1.
+//!
+//! # The catalogue
+//!
+//! | key ([`NAMES`]) | type | state per parameter | reference |
+//! |---|---|---|---|
+//! | `SGD` | [`Sgd`] | 0 | Robbins & Monro 1951 |
+//! | `MSGD` | [`Msgd`] | `S::BYTES` | Polyak 1964; Sutskever et al. 2013 |
+//! | `NAG` | [`Nag`] | `S::BYTES` | Nesterov 1983 as Sutskever et al. 2013 / Bengio et al. 2013 |
+//! | `AdaGrad` | [`AdaGrad`] | `S::BYTES` | Duchi, Hazan & Singer 2011 |
+//! | `RMSprop` | [`RmsProp`] | `S::BYTES` | Tieleman & Hinton 2012 |
+//! | `AdaDelta` | [`AdaDelta`] | `2·S::BYTES` | Zeiler 2012, Alg. 1 |
+//! | `Adam` | [`Adam`] | `2·S::BYTES` | Kingma & Ba 2015, Alg. 1 |
+//! | `RMSpropGraves` | [`RmsPropGraves`] | `3·S::BYTES` | Graves 2013, eqs. 38–41 |
+//! | `SMORMS3` | [`Smorms3`] | `3·S::BYTES` | Funk 2015 |
+//! | `AdaMax` | [`AdaMax`] | `2·S::BYTES` | Kingma & Ba 2015, Alg. 2 |
+//! | `Nadam` | [`Nadam`] | `2·S::BYTES` | Dozat 2016, Alg. 2 |
+//! | `Eve` | [`Eve`] | `2·S::BYTES` (+ `2·S::BYTES` global) | Koushik & Hayashi 2016, Alg. 1 |
+//! | `SantaE` | [`SantaE`] | `4·S::BYTES` | Chen et al. 2016, Alg. 1 |
+//! | `SantaSSS` | [`SantaSss`] | `4·S::BYTES` | Chen et al. 2016, Alg. 2 |
+//! | `AMSGrad` | [`AmsGrad`] | `3·S::BYTES` | Reddi, Kale & Kumar 2018, Alg. 2 |
+//! | `AdaBound` | [`AdaBound`] | `2·S::BYTES` | Luo et al. 2019 |
+//! | `AMSBound` | [`AmsBound`] | `3·S::BYTES` | Luo et al. 2019 |
+//!
+//! At run time, [`by_name`] returns an [`AnyOptimizer`] (no allocation):
+//!
+//! ```
+//! # #[cfg(feature = "libm")] {
+//! use stacknn::optim::{by_name, AnyOptimizer, Optimizer, NAMES};
+//! let adam: AnyOptimizer<f32> = by_name("Adam", Some(0.01)).unwrap();
+//! assert_eq!(adam.name(), "Adam");
+//! assert!(NAMES.iter().all(|n| by_name::<f64>(n, None).is_ok()));
+//! assert!(by_name::<f32>("SDG", None).is_err());
+//! # }
+//! ```
 
+mod adabound;
+mod adadelta;
+mod adagrad;
 mod adam;
+mod adamax;
+mod amsgrad;
+mod any;
+mod eve;
+mod msgd;
+mod nadam;
+mod nag;
+mod rmsprop;
+mod rmsprop_graves;
+mod santa;
 mod sgd;
+mod smorms3;
 
-pub use adam::Adam;
+pub use adabound::{AdaBound, AmsBound, BoundStep};
+pub use adadelta::AdaDelta;
+pub use adagrad::AdaGrad;
+pub use adam::{Adam, AdamStep};
+pub use adamax::{AdaMax, AdaMaxStep};
+pub use amsgrad::{AmsGrad, AmsGradStep};
+pub use any::{by_name, AnyOptimizer, AnyStep, NAMES};
+pub use eve::{Eve, EveStep};
+pub use msgd::Msgd;
+pub use nadam::{Nadam, NadamStep};
+pub use nag::Nag;
+pub use rmsprop::RmsProp;
+pub use rmsprop_graves::RmsPropGraves;
+pub use santa::{SantaE, SantaSss, SantaStep};
 pub use sgd::Sgd;
+pub use smorms3::{Smorms3, Smorms3Step};
 
 use crate::error::Error;
 use crate::math::Math;
@@ -49,4 +114,37 @@ pub trait Optimizer<S: Scalar>: Copy {
         state: &mut [Self::State],
         rng: &mut Rng,
     );
+}
+
+/// A learning rate: finite and ≥ 0.
+pub(crate) fn check_rate<S: Scalar>(x: S, name: &'static str) -> Result<(), Error> {
+    if x.is_finite() && x >= S::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter(name))
+    }
+}
+
+/// A decay rate: in [0, 1).
+pub(crate) fn check_unit<S: Scalar>(x: S, name: &'static str) -> Result<(), Error> {
+    if x >= S::ZERO && x < S::ONE {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter(name))
+    }
+}
+
+/// A guard against division by zero (ε): finite and > 0.
+pub(crate) fn check_positive<S: Scalar>(x: S, name: &'static str) -> Result<(), Error> {
+    if x.is_finite() && x > S::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter(name))
+    }
+}
+
+/// The step number t as a scalar.
+#[inline]
+pub(crate) fn step_scalar<S: Scalar>(t: u64) -> S {
+    S::from_f64(t as f64)
 }

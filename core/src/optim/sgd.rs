@@ -8,7 +8,8 @@ use crate::Scalar;
 
 /// Stochastic gradient descent (Robbins & Monro 1951): θ ← θ − η·g.
 ///
-/// State: none (0 bytes per parameter). Default η = 0.01 (the seed's).
+/// State: none (0 bytes per parameter). Default η = 0.01 (the seed's; the paper fixes no rate).
+/// Registry key `SGD` (the seed's `SDG` is a typo). This is `torch.optim.SGD` without momentum.
 ///
 /// ```
 /// use stacknn::optim::{Optimizer, Sgd};
@@ -31,9 +32,19 @@ impl<S: Scalar> Sgd<S> {
     }
 }
 
+impl<S: Scalar> Sgd<S> {
+    /// One parameter: θ ← θ − η·g.
+    #[inline(always)]
+    pub(crate) fn apply(&self, p: &mut S, g: S) {
+        *p -= self.lr * g;
+    }
+}
+
 impl<S: Scalar> Default for Sgd<S> {
     fn default() -> Self {
-        Self { lr: S::from_f64(0.01) }
+        Self {
+            lr: S::from_f64(0.01),
+        }
     }
 }
 
@@ -43,21 +54,23 @@ impl<S: Scalar> Optimizer<S> for Sgd<S> {
     type Step = ();
 
     fn validate(&self) -> Result<(), Error> {
-        if self.lr.is_finite() && self.lr >= S::ZERO {
-            Ok(())
-        } else {
-            Err(Error::InvalidParameter("lr"))
-        }
+        super::check_rate(self.lr, "lr")
     }
 
     #[inline]
     fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
 
     #[inline]
-    fn update<M: Math<S>>(&self, _step: &(), params: &mut [S], grads: &[S], _state: &mut [()], _rng: &mut Rng) {
-        let lr = self.lr;
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        _state: &mut [()],
+        _rng: &mut Rng,
+    ) {
         for (p, &g) in params.iter_mut().zip(grads) {
-            *p -= lr * g;
+            self.apply(p, g);
         }
     }
 }

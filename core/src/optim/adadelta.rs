@@ -1,0 +1,91 @@
+//! AdaDelta.
+
+use super::{check_positive, check_rate, check_unit, Optimizer};
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// AdaDelta (Zeiler 2012, "ADADELTA: an adaptive learning rate method", arXiv:1212.5701,
+/// Algorithm 1):
+///
+/// ```text
+/// E[g²]  ← ρ·E[g²] + (1 − ρ)·g²
+/// Δ      = (√(E[Δ²] + ε) / √(E[g²] + ε))·g     (RMS[Δ]ₜ₋₁ / RMS[g]ₜ)
+/// E[Δ²]  ← ρ·E[Δ²] + (1 − ρ)·Δ²
+/// θ      ← θ − η·Δ
+/// ```
+///
+/// State: `[S; 2]` = (E[g²], E[Δ²]) per parameter, `2·S::BYTES` bytes. Defaults (the paper's
+/// experiments, §4): ρ = 0.95, ε = 1e-6. The paper has no learning rate; η (default 1) scales the
+/// applied step only, not the accumulated Δ, as `torch.optim.Adadelta(lr=η)` does — with η = 1
+/// this is exactly Algorithm 1, and the form `torch.optim.Adadelta` computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaDelta<S> {
+    /// Scale of the applied step η (default 1; the paper has none).
+    pub lr: S,
+    /// Decay ρ ∈ [0, 1) (default 0.95).
+    pub rho: S,
+    /// ε inside both RMS (default 1e-6; must be > 0).
+    pub eps: S,
+}
+
+impl<S: Scalar> AdaDelta<S> {
+    /// AdaDelta with step scale `lr` and the paper's other defaults.
+    pub fn new(lr: S) -> Self {
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 2]) {
+        let rho = self.rho;
+        let eg = rho * s[0] + (S::ONE - rho) * g * g;
+        let delta = M::sqrt(s[1] + self.eps) / M::sqrt(eg + self.eps) * g;
+        let ed = rho * s[1] + (S::ONE - rho) * delta * delta;
+        *s = [eg, ed];
+        *p -= self.lr * delta;
+    }
+}
+
+impl<S: Scalar> Default for AdaDelta<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::ONE,
+            rho: S::from_f64(0.95),
+            eps: S::from_f64(1e-6),
+        }
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for AdaDelta<S> {
+    type State = [S; 2];
+    type Global = ();
+    type Step = ();
+
+    fn validate(&self) -> Result<(), Error> {
+        check_rate(self.lr, "lr")?;
+        check_unit(self.rho, "rho")?;
+        check_positive(self.eps, "eps")
+    }
+
+    #[inline]
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+    #[inline]
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 2]],
+        _rng: &mut Rng,
+    ) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            self.apply::<M>(p, g, s);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! AdaGrad.
+
+use super::{check_positive, check_rate, Optimizer};
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// AdaGrad (Duchi, Hazan & Singer 2011, "Adaptive subgradient methods for online learning and
+/// stochastic optimization", JMLR 12, the diagonal update of Figure 1 / eq. (6) with
+/// H = δI + diag(G)^½):
+///
+/// ```text
+/// G ← G + g²
+/// θ ← θ − η·g/(√G + ε)      (ε outside the square root: the paper's δ)
+/// ```
+///
+/// State: `[S; 1]` = G per parameter, `S::BYTES` bytes. Defaults: η = 1e-3 (the seed's; the
+/// paper fixes none), ε = 1e-10 (the paper requires δ > 0 without a value and the seed has none,
+/// dividing by zero on a zero gradient; 1e-10 is `torch.optim.Adagrad`'s). This is the form
+/// `torch.optim.Adagrad` computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdaGrad<S> {
+    /// Learning rate η (default 1e-3).
+    pub lr: S,
+    /// δ added to √G (default 1e-10; must be > 0).
+    pub eps: S,
+}
+
+impl<S: Scalar> AdaGrad<S> {
+    /// AdaGrad with learning rate `lr` and the default ε.
+    pub fn new(lr: S) -> Self {
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 1]) {
+        let acc = s[0] + g * g;
+        s[0] = acc;
+        *p -= self.lr * g / (M::sqrt(acc) + self.eps);
+    }
+}
+
+impl<S: Scalar> Default for AdaGrad<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::from_f64(1e-3),
+            eps: S::from_f64(1e-10),
+        }
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for AdaGrad<S> {
+    type State = [S; 1];
+    type Global = ();
+    type Step = ();
+
+    fn validate(&self) -> Result<(), Error> {
+        check_rate(self.lr, "lr")?;
+        check_positive(self.eps, "eps")
+    }
+
+    #[inline]
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+    #[inline]
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 1]],
+        _rng: &mut Rng,
+    ) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            self.apply::<M>(p, g, s);
+        }
+    }
+}

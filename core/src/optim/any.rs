@@ -1,0 +1,274 @@
+//! The run-time catalogue: every optimizer behind one enum, looked up by name.
+
+use super::{
+    AdaBound, AdaDelta, AdaGrad, AdaMax, AdaMaxStep, Adam, AdamStep, AmsBound, AmsGrad,
+    AmsGradStep, BoundStep, Eve, EveStep, Msgd, Nadam, NadamStep, Nag, Optimizer, RmsProp,
+    RmsPropGraves, SantaE, SantaSss, SantaStep, Sgd, Smorms3, Smorms3Step,
+};
+use crate::error::{Error, NameKind};
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+macro_rules! catalogue {
+    ($($key:literal => $variant:ident($ty:ident)),* $(,)?) => {
+        /// Any optimizer of the catalogue, chosen at run time (e.g. from a command line), without
+        /// allocation.
+        ///
+        /// Implements [`Optimizer`] by dispatching to the variant. Its state is sized for the
+        /// largest member: [`Optimizer::State`] = `[S; 4]` (`4·S::BYTES` bytes per parameter,
+        /// Santa's u, α, v, gₜ₋₁; smaller optimizers use the first 1–3 entries) and
+        /// [`Optimizer::Global`] = `[S; 2]` (Eve's f̂ and d). A concrete type (e.g. [`Adam`])
+        /// has exactly its own state size; use one when the optimizer is known at compile time.
+        /// Each variant computes bit-for-bit what its type computes.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[non_exhaustive]
+        pub enum AnyOptimizer<S> {
+            $(
+                #[doc = concat!("`", $key, "`: [`", stringify!($ty), "`].")]
+                $variant($ty<S>),
+            )*
+        }
+
+        /// The registry keys of the catalogue, in the seed's order (with its `SDG` corrected to
+        /// `SGD`).
+        pub const NAMES: &[&str] = &[$($key),*];
+
+        impl<S: Scalar> AnyOptimizer<S> {
+            /// The registry key of this optimizer (an entry of [`NAMES`]).
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => $key,)*
+                }
+            }
+
+            /// The learning rate (step size) of this optimizer.
+            pub fn lr(&self) -> S {
+                match self {
+                    $(Self::$variant(o) => o.lr,)*
+                }
+            }
+
+            /// The same optimizer with learning rate (step size) `lr`.
+            pub fn with_lr(mut self, lr: S) -> Self {
+                match &mut self {
+                    $(Self::$variant(o) => o.lr = lr,)*
+                }
+                self
+            }
+
+            /// The optimizer registered under `name` (exact, case-sensitive) with its default
+            /// hyper-parameters; `None` for an unknown name.
+            pub fn default_for(name: &str) -> Option<Self> {
+                match name {
+                    $($key => Some(Self::$variant($ty::default())),)*
+                    _ => None,
+                }
+            }
+        }
+
+        $(
+            impl<S: Scalar> From<$ty<S>> for AnyOptimizer<S> {
+                fn from(o: $ty<S>) -> Self {
+                    Self::$variant(o)
+                }
+            }
+        )*
+    };
+}
+
+catalogue! {
+    "SGD" => Sgd(Sgd),
+    "MSGD" => Msgd(Msgd),
+    "NAG" => Nag(Nag),
+    "AdaGrad" => AdaGrad(AdaGrad),
+    "RMSprop" => RmsProp(RmsProp),
+    "AdaDelta" => AdaDelta(AdaDelta),
+    "Adam" => Adam(Adam),
+    "RMSpropGraves" => RmsPropGraves(RmsPropGraves),
+    "SMORMS3" => Smorms3(Smorms3),
+    "AdaMax" => AdaMax(AdaMax),
+    "Nadam" => Nadam(Nadam),
+    "Eve" => Eve(Eve),
+    "SantaE" => SantaE(SantaE),
+    "SantaSSS" => SantaSss(SantaSss),
+    "AMSGrad" => AmsGrad(AmsGrad),
+    "AdaBound" => AdaBound(AdaBound),
+    "AMSBound" => AmsBound(AmsBound),
+}
+
+/// Looks an optimizer up by its registry key (one of [`NAMES`], exact and case-sensitive), with
+/// its default hyper-parameters and, if given, the learning rate (step size) `lr`.
+///
+/// Errors: [`Error::UnknownName`]`(`[`NameKind::Optimizer`]`)` for a name not in [`NAMES`];
+/// [`Error::InvalidParameter`]`("lr")` for a negative or non-finite `lr`.
+///
+/// ```
+/// use stacknn::optim::{by_name, AnyOptimizer, Nadam};
+/// use stacknn::{Error, NameKind};
+/// let o = by_name::<f64>("Nadam", None).unwrap();
+/// assert_eq!(o, AnyOptimizer::Nadam(Nadam::default()));
+/// assert_eq!(by_name::<f64>("adam", None), Err(Error::UnknownName(NameKind::Optimizer)));
+/// assert_eq!(by_name("SGD", Some(-0.1f32)), Err(Error::InvalidParameter("lr")));
+/// ```
+pub fn by_name<S: Scalar>(name: &str, lr: Option<S>) -> Result<AnyOptimizer<S>, Error> {
+    let o = AnyOptimizer::default_for(name).ok_or(Error::UnknownName(NameKind::Optimizer))?;
+    let o = match lr {
+        Some(lr) => o.with_lr(lr),
+        None => o,
+    };
+    o.validate()?;
+    Ok(o)
+}
+
+/// Per-step constants of an [`AnyOptimizer`]: the step of its variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum AnyStep<S> {
+    /// Optimizers with nothing to precompute.
+    None,
+    /// [`Adam`].
+    Adam(AdamStep<S>),
+    /// [`Smorms3`].
+    Smorms3(Smorms3Step),
+    /// [`AdaMax`].
+    AdaMax(AdaMaxStep<S>),
+    /// [`Nadam`].
+    Nadam(NadamStep<S>),
+    /// [`Eve`].
+    Eve(EveStep<S>),
+    /// [`SantaE`] and [`SantaSss`].
+    Santa(SantaStep<S>),
+    /// [`AmsGrad`].
+    AmsGrad(AmsGradStep<S>),
+    /// [`AdaBound`] and [`AmsBound`].
+    Bound(BoundStep<S>),
+}
+
+/// Runs `$body` on each (parameter, gradient, first `$k` state entries).
+macro_rules! each {
+    ($params:ident, $grads:ident, $state:ident, $k:literal, |$p:ident, $g:ident, $s:ident| $body:expr) => {
+        for (($p, &$g), s) in $params.iter_mut().zip($grads).zip($state.iter_mut()) {
+            if let Some($s) = s.first_chunk_mut::<$k>() {
+                $body;
+            }
+        }
+    };
+}
+
+impl<S: Scalar> Optimizer<S> for AnyOptimizer<S> {
+    type State = [S; 4];
+    type Global = [S; 2];
+    type Step = AnyStep<S>;
+
+    fn validate(&self) -> Result<(), Error> {
+        match self {
+            Self::Sgd(o) => o.validate(),
+            Self::Msgd(o) => o.validate(),
+            Self::Nag(o) => o.validate(),
+            Self::AdaGrad(o) => o.validate(),
+            Self::RmsProp(o) => o.validate(),
+            Self::AdaDelta(o) => o.validate(),
+            Self::Adam(o) => o.validate(),
+            Self::RmsPropGraves(o) => o.validate(),
+            Self::Smorms3(o) => o.validate(),
+            Self::AdaMax(o) => o.validate(),
+            Self::Nadam(o) => o.validate(),
+            Self::Eve(o) => o.validate(),
+            Self::SantaE(o) => o.validate(),
+            Self::SantaSss(o) => o.validate(),
+            Self::AmsGrad(o) => o.validate(),
+            Self::AdaBound(o) => o.validate(),
+            Self::AmsBound(o) => o.validate(),
+        }
+    }
+
+    fn begin_step<M: Math<S>>(&self, global: &mut [S; 2], t: u64, loss: S) -> AnyStep<S> {
+        let u = &mut ();
+        match self {
+            Self::Sgd(_)
+            | Self::Msgd(_)
+            | Self::Nag(_)
+            | Self::AdaGrad(_)
+            | Self::RmsProp(_)
+            | Self::AdaDelta(_)
+            | Self::RmsPropGraves(_) => AnyStep::None,
+            Self::Adam(o) => AnyStep::Adam(o.begin_step::<M>(u, t, loss)),
+            Self::Smorms3(o) => AnyStep::Smorms3(o.begin_step::<M>(u, t, loss)),
+            Self::AdaMax(o) => AnyStep::AdaMax(o.begin_step::<M>(u, t, loss)),
+            Self::Nadam(o) => AnyStep::Nadam(o.begin_step::<M>(u, t, loss)),
+            Self::Eve(o) => AnyStep::Eve(o.begin_step::<M>(global, t, loss)),
+            Self::SantaE(o) => AnyStep::Santa(o.begin_step::<M>(u, t, loss)),
+            Self::SantaSss(o) => AnyStep::Santa(o.begin_step::<M>(u, t, loss)),
+            Self::AmsGrad(o) => AnyStep::AmsGrad(o.begin_step::<M>(u, t, loss)),
+            Self::AdaBound(o) => AnyStep::Bound(o.begin_step::<M>(u, t, loss)),
+            Self::AmsBound(o) => AnyStep::Bound(o.begin_step::<M>(u, t, loss)),
+        }
+    }
+
+    /// Dispatches to the variant. A `step` from a different variant (only possible by mixing
+    /// optimizers by hand) leaves everything unchanged.
+    fn update<M: Math<S>>(
+        &self,
+        step: &AnyStep<S>,
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 4]],
+        rng: &mut Rng,
+    ) {
+        match (self, step) {
+            (Self::Sgd(o), _) => {
+                for (p, &g) in params.iter_mut().zip(grads) {
+                    o.apply(p, g);
+                }
+            }
+            (Self::Msgd(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply(p, g, s)),
+            (Self::Nag(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply(p, g, s)),
+            (Self::AdaGrad(o), _) => {
+                each!(params, grads, state, 1, |p, g, s| o.apply::<M>(p, g, s))
+            }
+            (Self::RmsProp(o), _) => {
+                each!(params, grads, state, 1, |p, g, s| o.apply::<M>(p, g, s))
+            }
+            (Self::AdaDelta(o), _) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply::<M>(p, g, s))
+            }
+            (Self::RmsPropGraves(o), _) => {
+                each!(params, grads, state, 3, |p, g, s| o.apply::<M>(p, g, s))
+            }
+            (Self::Adam(o), AnyStep::Adam(st)) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::Smorms3(o), AnyStep::Smorms3(st)) => {
+                each!(params, grads, state, 3, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::AdaMax(o), AnyStep::AdaMax(st)) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply(st, p, g, s))
+            }
+            (Self::Nadam(o), AnyStep::Nadam(st)) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::Eve(o), AnyStep::Eve(st)) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::SantaE(o), AnyStep::Santa(st)) => {
+                each!(params, grads, state, 4, |p, g, s| o
+                    .apply::<M>(st, p, g, s, rng))
+            }
+            (Self::SantaSss(o), AnyStep::Santa(st)) => {
+                each!(params, grads, state, 4, |p, g, s| o
+                    .apply::<M>(st, p, g, s, rng))
+            }
+            (Self::AmsGrad(o), AnyStep::AmsGrad(st)) => {
+                each!(params, grads, state, 3, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::AdaBound(o), AnyStep::Bound(st)) => {
+                each!(params, grads, state, 2, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            (Self::AmsBound(o), AnyStep::Bound(st)) => {
+                each!(params, grads, state, 3, |p, g, s| o.apply::<M>(st, p, g, s))
+            }
+            _ => {}
+        }
+    }
+}

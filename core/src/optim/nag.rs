@@ -1,0 +1,84 @@
+//! Nesterov's accelerated gradient.
+
+use super::{check_rate, check_unit, Optimizer};
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// Nesterov's accelerated gradient (Nesterov 1983), in the form of Sutskever et al. 2013 (§2.1)
+/// rewritten by Bengio, Boulanger-Lewandowski & Pascanu 2013 ("Advances in optimizing recurrent
+/// networks", eq. 7) so that it needs only the gradient at the current parameters:
+///
+/// ```text
+/// v ← μ·v − η·g
+/// θ ← θ + μ·v − η·g         (= θ + μ²·v_old − (1 + μ)·η·g)
+/// ```
+///
+/// State: `[S; 1]` = v per parameter, `S::BYTES` bytes. Defaults (the seed's): η = 0.01,
+/// μ = 0.9. `torch.optim.SGD(momentum=μ, nesterov=True)` computes the same trajectory. The seed
+/// re-evaluates the gradient at a look-ahead point through a callback and scales the gradient by
+/// (1 − μ); neither is done here.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nag<S> {
+    /// Learning rate η (default 0.01).
+    pub lr: S,
+    /// Momentum μ ∈ [0, 1) (default 0.9).
+    pub momentum: S,
+}
+
+impl<S: Scalar> Nag<S> {
+    /// NAG with learning rate `lr` and the default momentum.
+    pub fn new(lr: S) -> Self {
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply(&self, p: &mut S, g: S, s: &mut [S; 1]) {
+        let step = self.lr * g;
+        let v = self.momentum * s[0] - step;
+        s[0] = v;
+        *p += self.momentum * v - step;
+    }
+}
+
+impl<S: Scalar> Default for Nag<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::from_f64(0.01),
+            momentum: S::from_f64(0.9),
+        }
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for Nag<S> {
+    type State = [S; 1];
+    type Global = ();
+    type Step = ();
+
+    fn validate(&self) -> Result<(), Error> {
+        check_rate(self.lr, "lr")?;
+        check_unit(self.momentum, "momentum")
+    }
+
+    #[inline]
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+    #[inline]
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 1]],
+        _rng: &mut Rng,
+    ) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            self.apply(p, g, s);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! RMSprop.
+
+use super::{check_positive, check_rate, check_unit, Optimizer};
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// RMSprop (Tieleman & Hinton 2012, "Lecture 6.5 — RMSprop: divide the gradient by a running
+/// average of its recent magnitude", COURSERA: Neural Networks for Machine Learning):
+///
+/// ```text
+/// v ← ρ·v + (1 − ρ)·g²
+/// θ ← θ − η·g/(√v + ε)      (ε outside the square root)
+/// ```
+///
+/// State: `[S; 1]` = v per parameter, `S::BYTES` bytes. Defaults: ρ = 0.9 (the lecture's
+/// `MeanSquare(w, t) = 0.9 MeanSquare(w, t−1) + 0.1 (∂E/∂w)²`), η = 0.01 and ε = 1e-8 (the
+/// seed's; the lecture gives neither). The seed puts ε inside the square root; it is outside here,
+/// which is the form `torch.optim.RMSprop` computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmsProp<S> {
+    /// Learning rate η (default 0.01).
+    pub lr: S,
+    /// Decay of the mean square ρ ∈ [0, 1) (default 0.9).
+    pub rho: S,
+    /// ε added to √v (default 1e-8; must be > 0).
+    pub eps: S,
+}
+
+impl<S: Scalar> RmsProp<S> {
+    /// RMSprop with learning rate `lr` and the other defaults.
+    pub fn new(lr: S) -> Self {
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 1]) {
+        let v = self.rho * s[0] + (S::ONE - self.rho) * g * g;
+        s[0] = v;
+        *p -= self.lr * g / (M::sqrt(v) + self.eps);
+    }
+}
+
+impl<S: Scalar> Default for RmsProp<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::from_f64(0.01),
+            rho: S::from_f64(0.9),
+            eps: S::from_f64(1e-8),
+        }
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for RmsProp<S> {
+    type State = [S; 1];
+    type Global = ();
+    type Step = ();
+
+    fn validate(&self) -> Result<(), Error> {
+        check_rate(self.lr, "lr")?;
+        check_unit(self.rho, "rho")?;
+        check_positive(self.eps, "eps")
+    }
+
+    #[inline]
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+    #[inline]
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 1]],
+        _rng: &mut Rng,
+    ) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            self.apply::<M>(p, g, s);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Graves' RMSprop (centred, with momentum).
+
+use super::{check_positive, check_rate, check_unit, Optimizer};
+use crate::error::Error;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+
+/// Graves' RMSprop (Graves 2013, "Generating sequences with recurrent neural networks",
+/// arXiv:1308.0850, eqs. 38–41): RMSprop normalised by the gradient's running variance, with
+/// momentum.
+///
+/// ```text
+/// n ← ℵ·n + (1 − ℵ)·g²                         (38)
+/// ḡ ← ℵ·ḡ + (1 − ℵ)·g                          (39)
+/// Δ ← ℶ·Δ − ℷ·g/√(max(n − ḡ², 0) + ℸ)          (40)  (ε = ℸ inside the square root)
+/// θ ← θ + Δ                                    (41)
+/// ```
+///
+/// State: `[S; 3]` = (n, ḡ, Δ) per parameter, `3·S::BYTES` bytes. Defaults (the paper's §4):
+/// ℷ = η = 1e-4, ℵ = ρ = 0.95, ℶ = momentum = 0.9, ℸ = ε = 1e-4. Momentum 0 gives the seed's
+/// form. Deviation: n − ḡ² ≥ 0 in exact arithmetic (it is a variance) but can round below zero;
+/// it is clamped at 0. `torch.optim.RMSprop(centered=True)` differs (ε outside the square root).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RmsPropGraves<S> {
+    /// Learning rate ℷ (default 1e-4).
+    pub lr: S,
+    /// Decay ℵ of both running averages, in [0, 1) (default 0.95).
+    pub rho: S,
+    /// Momentum ℶ ∈ [0, 1) (default 0.9).
+    pub momentum: S,
+    /// ℸ inside the square root (default 1e-4; must be > 0).
+    pub eps: S,
+}
+
+impl<S: Scalar> RmsPropGraves<S> {
+    /// Graves' RMSprop with learning rate `lr` and the paper's other defaults.
+    pub fn new(lr: S) -> Self {
+        Self {
+            lr,
+            ..Self::default()
+        }
+    }
+
+    /// One parameter.
+    #[inline(always)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 3]) {
+        let rho = self.rho;
+        let n = rho * s[0] + (S::ONE - rho) * g * g;
+        let m = rho * s[1] + (S::ONE - rho) * g;
+        let var = (n - m * m).max(S::ZERO);
+        let d = self.momentum * s[2] - self.lr * g / M::sqrt(var + self.eps);
+        *s = [n, m, d];
+        *p += d;
+    }
+}
+
+impl<S: Scalar> Default for RmsPropGraves<S> {
+    fn default() -> Self {
+        Self {
+            lr: S::from_f64(1e-4),
+            rho: S::from_f64(0.95),
+            momentum: S::from_f64(0.9),
+            eps: S::from_f64(1e-4),
+        }
+    }
+}
+
+impl<S: Scalar> Optimizer<S> for RmsPropGraves<S> {
+    type State = [S; 3];
+    type Global = ();
+    type Step = ();
+
+    fn validate(&self) -> Result<(), Error> {
+        check_rate(self.lr, "lr")?;
+        check_unit(self.rho, "rho")?;
+        check_unit(self.momentum, "momentum")?;
+        check_positive(self.eps, "eps")
+    }
+
+    #[inline]
+    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+    #[inline]
+    fn update<M: Math<S>>(
+        &self,
+        _step: &(),
+        params: &mut [S],
+        grads: &[S],
+        state: &mut [[S; 3]],
+        _rng: &mut Rng,
+    ) {
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+            self.apply::<M>(p, g, s);
+        }
+    }
+}
