@@ -187,7 +187,9 @@ impl<S: Scalar> ActivationKind<S> {
         Ok(match kind {
             Self::HardShrink(d) => Self::HardShrink(HardShrink::new(p(0, d.lambda))?),
             Self::SoftShrink(d) => Self::SoftShrink(SoftShrink::new(p(0, d.lambda))?),
-            Self::Threshold(d) => Self::Threshold(Threshold::new(p(0, d.threshold), p(1, d.value))?),
+            Self::Threshold(d) => {
+                Self::Threshold(Threshold::new(p(0, d.threshold), p(1, d.value))?)
+            }
             Self::LeakyRelu(d) => Self::LeakyRelu(LeakyRelu::new(p(0, d.alpha))?),
             Self::Elu(d) => Self::Elu(Elu::new(p(0, d.alpha))?),
             Self::Celu(d) => Self::Celu(Celu::new(p(0, d.alpha))?),
@@ -369,42 +371,92 @@ mod tests {
             by_name::<f32>("maxout"),
             Err(Error::UnknownName(NameKind::Activation))
         );
-        assert_eq!(by_name::<f32>("Relu"), Err(Error::UnknownName(NameKind::Activation)));
+        assert_eq!(
+            by_name::<f32>("Relu"),
+            Err(Error::UnknownName(NameKind::Activation))
+        );
         let inv = |n, p: &[f64]| ActivationKind::<f64>::with_params(n, p);
-        assert_eq!(inv("hard-shrink", &[-0.1]), Err(Error::InvalidParameter("lambda")));
-        assert_eq!(inv("soft-shrink", &[f64::NAN]), Err(Error::InvalidParameter("lambda")));
-        assert_eq!(inv("leaky-ReLU", &[1.5]), Err(Error::InvalidParameter("alpha")));
+        assert_eq!(
+            inv("hard-shrink", &[-0.1]),
+            Err(Error::InvalidParameter("lambda"))
+        );
+        assert_eq!(
+            inv("soft-shrink", &[f64::NAN]),
+            Err(Error::InvalidParameter("lambda"))
+        );
+        assert_eq!(
+            inv("leaky-ReLU", &[1.5]),
+            Err(Error::InvalidParameter("alpha"))
+        );
         assert_eq!(inv("ELU", &[-1.0]), Err(Error::InvalidParameter("alpha")));
         assert_eq!(inv("CELU", &[0.0]), Err(Error::InvalidParameter("alpha")));
-        assert_eq!(inv("Swish", &[f64::INFINITY]), Err(Error::InvalidParameter("beta")));
-        assert_eq!(inv("threshold", &[0.0, f64::NAN]), Err(Error::InvalidParameter("value")));
+        assert_eq!(
+            inv("Swish", &[f64::INFINITY]),
+            Err(Error::InvalidParameter("beta"))
+        );
+        assert_eq!(
+            inv("threshold", &[0.0, f64::NAN]),
+            Err(Error::InvalidParameter("value"))
+        );
         assert_eq!(inv("ReLU", &[1.0]), Err(Error::InvalidParameter("params")));
-        assert_eq!(inv("threshold", &[1.0, 2.0, 3.0]), Err(Error::InvalidParameter("params")));
+        assert_eq!(
+            inv("threshold", &[1.0, 2.0, 3.0]),
+            Err(Error::InvalidParameter("params"))
+        );
         assert_eq!(
             inv("threshold", &[1.0]),
-            Ok(ActivationKind::Threshold(Threshold { threshold: 1.0, value: 0.0 }))
+            Ok(ActivationKind::Threshold(Threshold {
+                threshold: 1.0,
+                value: 0.0
+            }))
         );
     }
 
     #[test]
     fn defaults_are_the_documented_ones() {
-        assert_eq!(by_name::<f64>("hard-shrink"), Ok(ActivationKind::HardShrink(HardShrink { lambda: 0.5 })));
-        assert_eq!(by_name::<f64>("soft-shrink"), Ok(ActivationKind::SoftShrink(SoftShrink { lambda: 0.5 })));
-        assert_eq!(by_name::<f64>("leaky-ReLU"), Ok(ActivationKind::LeakyRelu(LeakyRelu { alpha: 0.01 })));
-        assert_eq!(by_name::<f64>("ELU"), Ok(ActivationKind::Elu(Elu { alpha: 1.0 })));
-        assert_eq!(by_name::<f64>("CELU"), Ok(ActivationKind::Celu(Celu { alpha: 1.0 })));
-        assert_eq!(by_name::<f64>("Swish"), Ok(ActivationKind::Swish(Swish { beta: 1.0 })));
+        assert_eq!(
+            by_name::<f64>("hard-shrink"),
+            Ok(ActivationKind::HardShrink(HardShrink { lambda: 0.5 }))
+        );
+        assert_eq!(
+            by_name::<f64>("soft-shrink"),
+            Ok(ActivationKind::SoftShrink(SoftShrink { lambda: 0.5 }))
+        );
+        assert_eq!(
+            by_name::<f64>("leaky-ReLU"),
+            Ok(ActivationKind::LeakyRelu(LeakyRelu { alpha: 0.01 }))
+        );
+        assert_eq!(
+            by_name::<f64>("ELU"),
+            Ok(ActivationKind::Elu(Elu { alpha: 1.0 }))
+        );
+        assert_eq!(
+            by_name::<f64>("CELU"),
+            Ok(ActivationKind::Celu(Celu { alpha: 1.0 }))
+        );
+        assert_eq!(
+            by_name::<f64>("Swish"),
+            Ok(ActivationKind::Swish(Swish { beta: 1.0 }))
+        );
         assert_eq!(
             by_name::<f64>("threshold"),
-            Ok(ActivationKind::Threshold(Threshold { threshold: 0.0, value: 0.0 }))
+            Ok(ActivationKind::Threshold(Threshold {
+                threshold: 0.0,
+                value: 0.0
+            }))
         );
-        let elementwise = NAMES.iter().filter(|n| by_name::<f32>(n).unwrap().is_elementwise());
+        let elementwise = NAMES
+            .iter()
+            .filter(|n| by_name::<f32>(n).unwrap().is_elementwise());
         assert_eq!(elementwise.count(), 23);
     }
 
     #[test]
     fn zeroed_kind_is_identity_and_size_is_as_documented() {
-        assert_eq!(ActivationKind::<f32>::new_zeroed(), ActivationKind::Identity);
+        assert_eq!(
+            ActivationKind::<f32>::new_zeroed(),
+            ActivationKind::Identity
+        );
         assert_eq!(core::mem::size_of::<ActivationKind<f32>>(), 12);
         assert_eq!(core::mem::size_of::<ActivationKind<f64>>(), 24);
     }

@@ -98,14 +98,18 @@ impl<S: Scalar> LeakyRelu<S> {
     pub const NAME: &'static str = "leaky-ReLU";
     /// A leaky ReLU with negative slope α; `Error::InvalidParameter("alpha")` unless 0 ≤ α ≤ 1.
     pub fn new(alpha: S) -> Result<Self, Error> {
-        Ok(Self { alpha: check_param(alpha, S::ZERO, S::ONE, "alpha")? })
+        Ok(Self {
+            alpha: check_param(alpha, S::ZERO, S::ONE, "alpha")?,
+        })
     }
 }
 
 impl<S: Scalar> Default for LeakyRelu<S> {
     /// α = 0.01.
     fn default() -> Self {
-        Self { alpha: S::from_f64(0.01) }
+        Self {
+            alpha: S::from_f64(0.01),
+        }
     }
 }
 
@@ -146,7 +150,9 @@ impl<S: Scalar> Elu<S> {
     pub const NAME: &'static str = "ELU";
     /// An ELU; `Error::InvalidParameter("alpha")` unless α is finite and ≥ 0.
     pub fn new(alpha: S) -> Result<Self, Error> {
-        Ok(Self { alpha: check_param(alpha, S::ZERO, S::MAX, "alpha")? })
+        Ok(Self {
+            alpha: check_param(alpha, S::ZERO, S::MAX, "alpha")?,
+        })
     }
 }
 
@@ -236,7 +242,9 @@ impl<S: Scalar> Celu<S> {
     /// A CELU; `Error::InvalidParameter("alpha")` unless α is finite and > 0.
     pub fn new(alpha: S) -> Result<Self, Error> {
         let min_positive = S::from_f64(1.2e-38); // above f32's smallest normal
-        Ok(Self { alpha: check_param(alpha, min_positive, S::MAX, "alpha")? })
+        Ok(Self {
+            alpha: check_param(alpha, min_positive, S::MAX, "alpha")?,
+        })
     }
 }
 

@@ -34,7 +34,9 @@ impl<S: Scalar> HardShrink<S> {
     /// A hard shrink with dead zone [−λ, λ]; `Error::InvalidParameter("lambda")` unless λ is
     /// finite and ≥ 0.
     pub fn new(lambda: S) -> Result<Self, Error> {
-        Ok(Self { lambda: check_param(lambda, S::ZERO, S::MAX, "lambda")? })
+        Ok(Self {
+            lambda: check_param(lambda, S::ZERO, S::MAX, "lambda")?,
+        })
     }
 }
 
@@ -82,7 +84,9 @@ impl<S: Scalar> SoftShrink<S> {
     pub const NAME: &'static str = "soft-shrink";
     /// A soft shrink by λ; `Error::InvalidParameter("lambda")` unless λ is finite and ≥ 0.
     pub fn new(lambda: S) -> Result<Self, Error> {
-        Ok(Self { lambda: check_param(lambda, S::ZERO, S::MAX, "lambda")? })
+        Ok(Self {
+            lambda: check_param(lambda, S::ZERO, S::MAX, "lambda")?,
+        })
     }
 }
 

@@ -47,7 +47,9 @@ impl<S: Scalar> Swish<S> {
     pub const NAME: &'static str = "Swish";
     /// A Swish; `Error::InvalidParameter("beta")` unless β is finite and ≥ 0.
     pub fn new(beta: S) -> Result<Self, Error> {
-        Ok(Self { beta: check_param(beta, S::ZERO, S::MAX, "beta")? })
+        Ok(Self {
+            beta: check_param(beta, S::ZERO, S::MAX, "beta")?,
+        })
     }
 }
 
@@ -108,7 +110,10 @@ fn mish_parts<S: Scalar, M: Math<S>>(x: S) -> (S, S) {
     if x > S::ZERO {
         let u = M::exp(-x);
         let d = S::ONE + two * u + two * u * u;
-        ((S::ONE + two * u) / d, four * u * u * (S::ONE + u) / (d * d))
+        (
+            (S::ONE + two * u) / d,
+            four * u * u * (S::ONE + u) / (d * d),
+        )
     } else {
         let e = M::exp(x);
         let n = e * (e + two);

@@ -81,7 +81,12 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Maxout<S, I, O, 
     #[inline]
     pub fn forward_argmax(&self, x: &[S; I], y: &mut [S; O], arg: &mut [usize; O]) {
         const { assert!(K > 0, "a maxout unit needs at least one piece") };
-        for (((y, arg), w), b) in y.iter_mut().zip(arg.iter_mut()).zip(&self.weight).zip(&self.bias) {
+        for (((y, arg), w), b) in y
+            .iter_mut()
+            .zip(arg.iter_mut())
+            .zip(&self.weight)
+            .zip(&self.bias)
+        {
             let mut best = S::NEG_INFINITY;
             let mut best_k = 0;
             for (k, (w, &b)) in w.iter().zip(b).enumerate() {
@@ -234,8 +239,11 @@ mod tests {
     fn margin(m: &Mx, x: &[f64; I]) -> f64 {
         let mut gap = f64::INFINITY;
         for (w, b) in m.weight.iter().zip(&m.bias) {
-            let mut z: Vec<f64> =
-                w.iter().zip(b).map(|(w, b)| w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b).collect();
+            let mut z: Vec<f64> = w
+                .iter()
+                .zip(b)
+                .map(|(w, b)| w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b)
+                .collect();
             z.sort_by(|a, b| b.total_cmp(a));
             gap = gap.min(z[0] - z[1]);
         }
@@ -317,7 +325,10 @@ mod tests {
 
     #[test]
     fn sizes_are_as_documented() {
-        assert_eq!(core::mem::size_of::<Maxout<f32, 4, 3, 2>>(), 4 * (3 * 2 * 4 + 3 * 2));
+        assert_eq!(
+            core::mem::size_of::<Maxout<f32, 4, 3, 2>>(),
+            4 * (3 * 2 * 4 + 3 * 2)
+        );
         assert_eq!(<Maxout<f32, 4, 3, 2> as Layer<f32>>::WEIGHT_COUNT, 30);
         assert_eq!(<MaxoutParams<f32, 4, 3, 2> as ParamStore<f32>>::COUNT, 30);
     }
