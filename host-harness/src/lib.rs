@@ -2,5 +2,8 @@
 //!
 //! The library behind the `stacknn` command-line tool.
 
-pub mod idx;
+pub mod arch;
 pub mod firmware;
+pub mod idx;
+pub mod model;
+pub mod parallel;

@@ -1,0 +1,180 @@
+//! The built-in architectures, chosen at run time by name (`--arch 784-100-10`) and dispatched to
+//! the core's static, const-generic network types.
+//!
+//! # Adding an architecture
+//! Add one line to the [`archs!`](crate::archs) invocation at the bottom of this file:
+//!
+//! ```text
+//! Arch784x300x10 = "784-300-10" [784, 300, 10];
+//! ```
+//!
+//! The marker type, its network type `Chain<Dense<S, 784, 300, _>, Dense<S, 300, 10, _>>` for
+//! every scalar, and its entry in [`ARCH_NAMES`] and [`dispatch`] are generated from that line.
+//! Every layer is a [`Dense`] layer whose activation is chosen at run time
+//! ([`ActivationKind`]); the input width must be 784 and the output width 10 (MNIST).
+
+use stacknn::activation::ActivationKind;
+use stacknn::layer::{Chain, Dense, Layer};
+use stacknn::zerocopy::FromZeros;
+use stacknn::Scalar;
+
+/// Reads and writes the run-time activation of every dense layer of a network, input first.
+pub trait Activations<S: Scalar> {
+    /// Number of dense layers.
+    const LAYERS: usize;
+    /// Sets the activations from `acts` (exactly [`Activations::LAYERS`] of them).
+    fn set_activations(&mut self, acts: &[ActivationKind<S>]);
+    /// Appends the activations, input layer first.
+    fn activations(&self, out: &mut Vec<ActivationKind<S>>);
+}
+
+impl<S: Scalar, const I: usize, const O: usize> Activations<S>
+    for Dense<S, I, O, ActivationKind<S>>
+{
+    const LAYERS: usize = 1;
+    fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
+        if let Some(&a) = acts.first() {
+            self.activation = a;
+        }
+    }
+    fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
+        out.push(self.activation);
+    }
+}
+
+impl<S: Scalar, A: Activations<S>, B: Activations<S>> Activations<S> for Chain<A, B> {
+    const LAYERS: usize = A::LAYERS + B::LAYERS;
+    fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
+        let k = A::LAYERS.min(acts.len());
+        self.first.set_activations(&acts[..k]);
+        self.second.set_activations(&acts[k..]);
+    }
+    fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
+        self.first.activations(out);
+        self.second.activations(out);
+    }
+}
+
+/// An architecture: a family of network types, one per scalar type.
+pub trait Family: 'static {
+    /// Its `--arch` name, e.g. `"784-100-10"`.
+    const NAME: &'static str;
+    /// Layer widths, input first.
+    const WIDTHS: &'static [u32];
+    /// The network's layers over scalar `S`.
+    type Net<S: Scalar>: Layer<S, Input = [S; 784], Output = [S; 10]>
+        + Activations<S>
+        + FromZeros;
+}
+
+/// Something to run with a statically known architecture (see [`dispatch`]).
+pub trait Visitor {
+    /// What the visit returns.
+    type Out;
+    /// Runs with architecture `F`.
+    fn visit<F: Family>(self) -> Self::Out;
+}
+
+/// `--arch` named an architecture that is not built in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown architecture `{0}` (built in: {list}; docs: host-harness/src/arch.rs shows how to add one)", list = ARCH_NAMES.join(", "))]
+pub struct UnknownArch(pub String);
+
+/// The chain type of dense layers with the given widths over scalar `$s`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! dense_net {
+    ($s:ty; $a:literal, $b:literal) => {
+        stacknn::layer::Dense<$s, $a, $b, stacknn::activation::ActivationKind<$s>>
+    };
+    ($s:ty; $a:literal, $b:literal, $($rest:literal),+) => {
+        stacknn::layer::Chain<
+            stacknn::layer::Dense<$s, $a, $b, stacknn::activation::ActivationKind<$s>>,
+            $crate::dense_net!($s; $b, $($rest),+)
+        >
+    };
+}
+
+/// Declares the built-in architectures: one line `Marker = "name" [widths];` each.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! archs {
+    ($($(#[$doc:meta])* $id:ident = $name:literal [$($w:literal),+];)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $id;
+            impl $crate::arch::Family for $id {
+                const NAME: &'static str = $name;
+                const WIDTHS: &'static [u32] = &[$($w),+];
+                type Net<S: stacknn::Scalar> = $crate::dense_net!(S; $($w),+);
+            }
+        )*
+        /// The `--arch` names of the built-in architectures.
+        pub const ARCH_NAMES: &[&str] = &[$($name),*];
+
+        /// Runs `v` with the architecture called `name`.
+        pub fn dispatch<V: Visitor>(name: &str, v: V) -> Result<V::Out, UnknownArch> {
+            match name {
+                $($name => Ok(v.visit::<$id>()),)*
+                _ => Err(UnknownArch(name.to_string())),
+            }
+        }
+    };
+}
+
+/// The `--arch` name of a list of widths (`[784, 100, 10]` → `"784-100-10"`).
+pub fn arch_name(widths: &[u32]) -> String {
+    widths
+        .iter()
+        .map(|w| w.to_string())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+archs! {
+    /// One dense layer: multinomial logistic regression (seed 003).
+    Arch784x10 = "784-10" [784, 10];
+    /// The textbook two-layer net (seed 001).
+    Arch784x50x10 = "784-50-10" [784, 50, 10];
+    /// The default: 100 hidden units.
+    Arch784x100x10 = "784-100-10" [784, 100, 10];
+    /// 1000 hidden units.
+    Arch784x1000x10 = "784-1000-10" [784, 1000, 10];
+    /// Two hidden layers of 1000 units (seed 000, Chainer's MNIST example).
+    Arch784x1000x1000x10 = "784-1000-1000-10" [784, 1000, 1000, 10];
+    /// A small net for fixtures and quick tests.
+    Arch784x16x10 = "784-16-10" [784, 16, 10];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Widths;
+    impl Visitor for Widths {
+        type Out = (usize, &'static [u32], usize);
+        fn visit<F: Family>(self) -> Self::Out {
+            (
+                <F::Net<f32> as Activations<f32>>::LAYERS,
+                F::WIDTHS,
+                <F::Net<f64> as Layer<f64>>::WEIGHT_COUNT,
+            )
+        }
+    }
+
+    #[test]
+    fn names_dispatch_to_matching_types() {
+        for &name in ARCH_NAMES {
+            let (layers, widths, count) = dispatch(name, Widths).unwrap();
+            assert_eq!(arch_name(widths), name);
+            assert_eq!(layers, widths.len() - 1);
+            let expected: usize = widths
+                .windows(2)
+                .map(|w| (w[0] * w[1] + w[1]) as usize)
+                .sum();
+            assert_eq!(count, expected);
+        }
+        assert_eq!(dispatch("784-100-11", Widths).unwrap_err().0, "784-100-11");
+    }
+}

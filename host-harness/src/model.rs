@@ -1,0 +1,392 @@
+//! A trained or trainable f32 MNIST model whose architecture is chosen at run time, and the
+//! model file (`.snn`, [`stacknn::model_file`]) it is saved in.
+
+use std::path::{Path, PathBuf};
+
+use stacknn::activation::{self, ActivationKind};
+use stacknn::layer::Layer;
+use stacknn::loss::LossKind;
+use stacknn::math::Libm;
+use stacknn::model_file::{self, Header};
+use stacknn::optim::AnyOptimizer;
+use stacknn::zerocopy::FromZeros;
+use stacknn::{Network, TrainState};
+
+use crate::arch::{arch_name, dispatch, Activations, Family, UnknownArch, Visitor};
+use crate::idx::PIXELS;
+
+/// One image as the network's input.
+pub type Image = [f32; PIXELS];
+
+/// Why a model could not be built, read or written. Each variant names the file where there is
+/// one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The architecture is not built in.
+    #[error(transparent)]
+    UnknownArch(#[from] UnknownArch),
+    /// An activation name is not in the catalogue.
+    #[error("unknown activation `{0}` (known: {list})", list = activation::NAMES.join(", "))]
+    UnknownActivation(String),
+    /// The number of activations differs from the number of layers.
+    #[error("{found} activations given for {layers} layers")]
+    ActivationCount {
+        /// Layers of the architecture.
+        layers: usize,
+        /// Activations given.
+        found: usize,
+    },
+    /// The file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The core rejected the file (bad magic, version, checksum, length, shape, NaN/∞ weight).
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The core's error.
+        source: stacknn::Error,
+    },
+    /// The file's architecture is not built in.
+    #[error("{}: {source}", path.display())]
+    FileArch {
+        /// The file.
+        path: PathBuf,
+        /// The unknown architecture.
+        source: UnknownArch,
+    },
+    /// The file names an activation that is not in the catalogue.
+    #[error("{}: layer {layer} has unknown activation `{name}`", path.display())]
+    FileActivation {
+        /// The file.
+        path: PathBuf,
+        /// The layer (0 = first).
+        layer: usize,
+        /// The name found.
+        name: String,
+    },
+    /// Imported parameters have the wrong shape.
+    #[error("{what}: shape {found:?}, expected {expected:?}")]
+    ParamShape {
+        /// Which tensor.
+        what: String,
+        /// Expected shape.
+        expected: Vec<usize>,
+        /// Shape found.
+        found: Vec<usize>,
+    },
+}
+
+/// The trainer state type of architecture `F` in f32 with any optimizer.
+type State<F> = TrainState<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>>;
+
+/// An f32 network of a built-in architecture, with its training state once training starts.
+///
+/// Both are allocated in place on the heap (`new_box_zeroed`): never built on the stack.
+pub struct Typed<F: Family> {
+    net: Box<Network<f32, F::Net<f32>, Libm>>,
+    state: Option<Box<State<F>>>,
+}
+
+/// An f32 MNIST network (784 inputs, 10 outputs) of any built-in architecture.
+pub trait Model {
+    /// The `--arch` name.
+    fn arch(&self) -> &'static str;
+    /// Layer widths, input first.
+    fn widths(&self) -> &'static [u32];
+    /// Number of parameters.
+    fn param_count(&self) -> usize;
+    /// Each layer's activation, input first.
+    fn activations(&self) -> Vec<ActivationKind<f32>>;
+    /// Initialises the parameters from `seed` (PyTorch's `nn.Linear` default).
+    fn init(&mut self, seed: u64);
+    /// The output (logits or probabilities, per the last activation) for one image.
+    fn forward(&self, x: &Image) -> [f32; 10];
+    /// One training step on a batch; the batch-mean loss before the update. A step whose loss or
+    /// gradient is not finite is rejected and changes nothing. The trainer state is created
+    /// (seeded with `seed`) on the first call.
+    fn step(
+        &mut self,
+        optimizer: &AnyOptimizer<f32>,
+        loss: LossKind,
+        xs: &[Image],
+        ys: &[u8],
+        seed: u64,
+    ) -> Result<f32, stacknn::Error>;
+    /// The model file bytes.
+    fn to_file_bytes(&self) -> Vec<u8>;
+    /// Loads parameters from model file bytes of this architecture.
+    fn load_file_bytes(&mut self, bytes: &[u8]) -> Result<Header, stacknn::Error>;
+    /// Parameter slices in file order: per layer, weights (row-major `[out][in]`), then bias.
+    fn params(&self) -> Vec<Vec<f32>>;
+    /// Sets all parameters from slices in [`Model::params`] order (lengths must match).
+    fn set_params(&mut self, slices: &[Vec<f32>]) -> Result<(), ModelError>;
+    /// `true` if every parameter is finite.
+    fn is_finite(&self) -> bool;
+}
+
+impl<F: Family> Typed<F> {
+    /// A zeroed network with the given activations.
+    pub fn new(acts: &[ActivationKind<f32>]) -> Result<Self, ModelError> {
+        let layers = <F::Net<f32> as Activations<f32>>::LAYERS;
+        if acts.len() != layers {
+            return Err(ModelError::ActivationCount {
+                layers,
+                found: acts.len(),
+            });
+        }
+        let mut net = Network::<f32, F::Net<f32>, Libm>::new_box_zeroed()
+            .expect("allocation of the network");
+        net.layers.set_activations(acts);
+        Ok(Self { net, state: None })
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network<f32, F::Net<f32>, Libm> {
+        &self.net
+    }
+}
+
+impl<F: Family> Model for Typed<F> {
+    fn arch(&self) -> &'static str {
+        F::NAME
+    }
+    fn widths(&self) -> &'static [u32] {
+        F::WIDTHS
+    }
+    fn param_count(&self) -> usize {
+        <F::Net<f32> as Layer<f32>>::WEIGHT_COUNT
+    }
+    fn activations(&self) -> Vec<ActivationKind<f32>> {
+        let mut v = Vec::new();
+        self.net.layers.activations(&mut v);
+        v
+    }
+    fn init(&mut self, seed: u64) {
+        self.net.init(seed);
+    }
+    fn forward(&self, x: &Image) -> [f32; 10] {
+        let mut y = [0.0; 10];
+        self.net.forward(x, &mut y);
+        y
+    }
+    fn step(
+        &mut self,
+        optimizer: &AnyOptimizer<f32>,
+        loss: LossKind,
+        xs: &[Image],
+        ys: &[u8],
+        seed: u64,
+    ) -> Result<f32, stacknn::Error> {
+        let state = self.state.get_or_insert_with(|| {
+            let mut s = State::<F>::new_box_zeroed().expect("allocation of the trainer state");
+            s.reset(seed);
+            s
+        });
+        state.step(&mut self.net, optimizer, &loss, xs, ys)
+    }
+    fn to_file_bytes(&self) -> Vec<u8> {
+        let names: Vec<&str> = self.activations().iter().map(|a| a.name()).collect();
+        let header = Header::new(4, F::WIDTHS, &names).expect("built-in widths and names fit");
+        let mut out = vec![0u8; model_file::encoded_len::<f32, F::Net<f32>>()];
+        model_file::encode::<f32, F::Net<f32>>(&self.net.layers, &header, &mut out)
+            .expect("buffer has the encoded length");
+        out
+    }
+    fn load_file_bytes(&mut self, bytes: &[u8]) -> Result<Header, stacknn::Error> {
+        model_file::load_into::<f32, F::Net<f32>>(bytes, &mut self.net.layers)
+    }
+    fn params(&self) -> Vec<Vec<f32>> {
+        let mut v = Vec::new();
+        self.net.layers.weights(&mut |w| v.push(w.to_vec()));
+        v
+    }
+    fn set_params(&mut self, slices: &[Vec<f32>]) -> Result<(), ModelError> {
+        let mut lens = Vec::new();
+        self.net.layers.weights(&mut |w| lens.push(w.len()));
+        if lens.len() != slices.len() || lens.iter().zip(slices).any(|(&n, s)| n != s.len()) {
+            return Err(ModelError::ParamShape {
+                what: "parameters".into(),
+                expected: lens,
+                found: slices.iter().map(|s| s.len()).collect(),
+            });
+        }
+        let mut it = slices.iter();
+        self.net.layers.weights_mut(&mut |w| {
+            if let Some(s) = it.next() {
+                w.copy_from_slice(s);
+            }
+        });
+        Ok(())
+    }
+    fn is_finite(&self) -> bool {
+        self.net.is_finite()
+    }
+}
+
+struct Build<'a>(&'a [ActivationKind<f32>]);
+
+impl Visitor for Build<'_> {
+    type Out = Result<Box<dyn Model>, ModelError>;
+    fn visit<F: Family>(self) -> Self::Out {
+        Ok(Box::new(Typed::<F>::new(self.0)?))
+    }
+}
+
+/// The output activation that suits a loss: `softmax` for `Cross`, `sigmoid` for `Binary`,
+/// `identity` (logits) otherwise.
+pub fn output_activation(loss: LossKind) -> ActivationKind<f32> {
+    match loss {
+        LossKind::Cross => ActivationKind::Softmax,
+        LossKind::Binary => ActivationKind::Sigmoid,
+        _ => ActivationKind::Identity,
+    }
+}
+
+/// Looks an activation up by name.
+pub fn activation(name: &str) -> Result<ActivationKind<f32>, ModelError> {
+    activation::by_name(name).map_err(|_| ModelError::UnknownActivation(name.to_string()))
+}
+
+/// A zeroed model of architecture `arch` with activation `hidden` on every hidden layer and
+/// `output` on the last.
+pub fn build(
+    arch: &str,
+    hidden: ActivationKind<f32>,
+    output: ActivationKind<f32>,
+) -> Result<Box<dyn Model>, ModelError> {
+    let layers = arch.split('-').count().saturating_sub(1).max(1);
+    let mut acts = vec![hidden; layers];
+    acts[layers - 1] = output;
+    dispatch(arch, Build(&acts))?
+}
+
+/// Builds the model a model file describes and loads it. `path` names the file in errors.
+pub fn from_file_bytes(bytes: &[u8], path: &Path) -> Result<Box<dyn Model>, ModelError> {
+    let file_err = |source| ModelError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (header, _) = model_file::parse(bytes).map_err(file_err)?;
+    let mut acts = Vec::new();
+    for i in 0..header.layers as usize {
+        let name = header.activation(i).unwrap_or("<not UTF-8>");
+        acts.push(
+            activation::by_name(name).map_err(|_| ModelError::FileActivation {
+                path: path.to_path_buf(),
+                layer: i,
+                name: name.to_string(),
+            })?,
+        );
+    }
+    let name = arch_name(header.widths());
+    let mut model = dispatch(&name, Build(&acts))
+        .map_err(|source| ModelError::FileArch {
+            path: path.to_path_buf(),
+            source,
+        })??;
+    model.load_file_bytes(bytes).map_err(file_err)?;
+    Ok(model)
+}
+
+/// Reads a model file.
+pub fn load(path: &Path) -> Result<Box<dyn Model>, ModelError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_file_bytes(&bytes, path)
+}
+
+/// Writes a model file atomically (to a temporary name, then renamed).
+pub fn save(model: &dyn Model, path: &Path) -> Result<(), ModelError> {
+    let io = |source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let tmp = path.with_extension("snn.tmp");
+    std::fs::write(&tmp, model.to_file_bytes()).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_round_trip_and_typed_errors() {
+        let mut m = build(
+            "784-16-10",
+            ActivationKind::Relu,
+            ActivationKind::Identity,
+        )
+        .unwrap();
+        m.init(5);
+        let bytes = m.to_file_bytes();
+        let p = Path::new("m.snn");
+        let back = from_file_bytes(&bytes, p).unwrap();
+        assert_eq!(back.params(), m.params());
+        assert_eq!(back.activations(), m.activations());
+        let x = [0.3f32; 784];
+        assert_eq!(back.forward(&x), m.forward(&x));
+        // Truncated, corrupted, wrong version.
+        assert!(matches!(
+            from_file_bytes(&bytes[..bytes.len() - 1], p),
+            Err(ModelError::File {
+                source: stacknn::Error::LengthMismatch { .. },
+                ..
+            })
+        ));
+        let mut b = bytes.clone();
+        b[300] ^= 1;
+        let e = from_file_bytes(&b, p).err().expect("corrupt file accepted");
+        assert!(e.to_string().starts_with("m.snn: model checksum mismatch"), "{e}");
+        let mut b = bytes.clone();
+        b[4] = 2;
+        assert!(matches!(
+            from_file_bytes(&b, p),
+            Err(ModelError::File {
+                source: stacknn::Error::UnsupportedVersion(2),
+                ..
+            })
+        ));
+        // NaN weight with a valid checksum.
+        let mut b = bytes.clone();
+        b[256..260].copy_from_slice(&f32::NAN.to_le_bytes());
+        let head: [u8; 256] = b[..256].try_into().unwrap();
+        let crc = model_file::checksum(&head, &b[256..]);
+        b[12..16].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(
+            from_file_bytes(&b, p),
+            Err(ModelError::File {
+                source: stacknn::Error::NonFiniteWeight,
+                ..
+            })
+        ));
+        // An architecture that is not built in.
+        let mut odd = build("784-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
+        odd.init(1);
+        let mut b = odd.to_file_bytes();
+        b[16..20].copy_from_slice(&783u32.to_le_bytes());
+        let head: [u8; 256] = b[..256].try_into().unwrap();
+        let crc = model_file::checksum(&head, &b[256..]);
+        b[12..16].copy_from_slice(&crc.to_le_bytes());
+        assert!(matches!(
+            from_file_bytes(&b, p),
+            Err(ModelError::FileArch { .. })
+        ));
+        assert!(matches!(
+            build("784-7-10", ActivationKind::Relu, ActivationKind::Identity),
+            Err(ModelError::UnknownArch(_))
+        ));
+    }
+}
