@@ -16,7 +16,7 @@ use crate::Scalar;
 /// θ      ← θ − η·Δ
 /// ```
 ///
-/// State: `[S; 2]` = (E[g²], E[Δ²]) per parameter, `2·S::BYTES` bytes. Defaults (the paper's
+/// State: `[S; 2]` = (E\[g²\], E\[Δ²\]) per parameter, `2·S::BYTES` bytes. Defaults (the paper's
 /// experiments, §4): ρ = 0.95, ε = 1e-6. The paper has no learning rate; η (default 1) scales the
 /// applied step only, not the accumulated Δ, as `torch.optim.Adadelta(lr=η)` does — with η = 1
 /// this is exactly Algorithm 1, and the form `torch.optim.Adadelta` computes.

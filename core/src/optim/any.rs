@@ -272,3 +272,39 @@ impl<S: Scalar> Optimizer<S> for AnyOptimizer<S> {
         }
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn a_step_of_another_variant_changes_nothing() {
+        let adam: AnyOptimizer<f64> = Adam::default().into();
+        let amsgrad: AnyOptimizer<f64> = AmsGrad::default().into();
+        let step = amsgrad.begin_step::<Libm>(&mut [0.0; 2], 1, 1.0);
+        let (mut p, mut s) = ([1.0], [[0.0; 4]]);
+        adam.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+        assert_eq!((p, s), ([1.0], [[0.0; 4]]));
+    }
+
+    #[test]
+    fn state_is_sized_for_the_largest_member() {
+        assert_eq!(
+            core::mem::size_of::<<AnyOptimizer<f32> as Optimizer<f32>>::State>(),
+            16
+        );
+        assert_eq!(
+            core::mem::size_of::<<SantaE<f32> as Optimizer<f32>>::State>(),
+            16
+        );
+        assert_eq!(
+            core::mem::size_of::<<Adam<f64> as Optimizer<f64>>::State>(),
+            16
+        );
+        assert_eq!(
+            core::mem::size_of::<<Sgd<f64> as Optimizer<f64>>::State>(),
+            0
+        );
+    }
+}

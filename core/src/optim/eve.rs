@@ -157,3 +157,46 @@ impl<S: Scalar> Optimizer<S> for Eve<S> {
         }
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn feedback_follows_algorithm_1() {
+        let eve = Eve::<f64>::default();
+        let mut global = [0.0; 2];
+        // t = 1: f̂ = f, d = 1.
+        let s = eve.begin_step::<Libm>(&mut global, 1, 2.0);
+        assert_eq!((global, s.feedback()), ([2.0, 1.0], 1.0));
+        // A 50 % rise is within [k + 1, K + 1] = [1.1, 11]: f̂ = 3, r = 1/2.
+        eve.begin_step::<Libm>(&mut global, 2, 3.0);
+        assert_eq!(global[0], 3.0);
+        assert!((global[1] - (0.999 + 0.001 * 0.5)).abs() < 1e-15);
+        // A tiny rise is clipped up to k + 1 = 1.1: f̂ = 3.3, r = 0.3/3.
+        let d = global[1];
+        eve.begin_step::<Libm>(&mut global, 3, 3.000001);
+        assert!((global[0] - 3.3).abs() < 1e-15);
+        assert!((global[1] - (0.999 * d + 0.001 * (0.3 / 3.0))).abs() < 1e-15);
+        // A fall to 1/100 is clipped to 1/(K + 1): f̂ = 0.3, r = (3.3 − 0.3)/0.3 = 10.
+        let d = global[1];
+        eve.begin_step::<Libm>(&mut global, 4, 0.033);
+        assert!((global[0] - 0.3).abs() < 1e-15);
+        assert!((global[1] - (0.999 * d + 0.001 * 10.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn non_positive_loss_skips_the_feedback() {
+        let eve = Eve::<f32>::default();
+        let mut global = [0.0; 2];
+        eve.begin_step::<Libm>(&mut global, 1, 0.0);
+        let s = eve.begin_step::<Libm>(&mut global, 2, 0.5);
+        assert_eq!(global, [0.5, 1.0]);
+        assert_eq!(s.feedback(), 1.0);
+        // Feedback resumes from f̂ = 0.5: a fall to 0.25 is within [1/11, 1/1.1], r = 1.
+        let s = eve.begin_step::<Libm>(&mut global, 3, 0.25);
+        assert_eq!(global[0], 0.25);
+        assert!((s.feedback() - (0.999 + 0.001 * 1.0)).abs() < 1e-6);
+    }
+}

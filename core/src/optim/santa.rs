@@ -302,3 +302,55 @@ santa_config! {
     /// half-step θ ← θ + gₜ·u/2 (its `dw` is overwritten); it is applied here.
     SantaSss
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn noiseless_zero_gradient_is_a_fixed_point() {
+        let e = SantaE {
+            noise: false,
+            ..SantaE::<f64>::default()
+        };
+        let sss = SantaSss {
+            noise: false,
+            ..SantaSss::<f64>::default()
+        };
+        let mut rng = Rng::seed(1);
+        let (mut p1, mut p2) = ([0.5, -2.0], [0.5, -2.0]);
+        let (mut s1, mut s2) = ([[0.0; 4]; 2], [[0.0; 4]; 2]);
+        for t in 1..=150 {
+            let st = e.begin_step::<Libm>(&mut (), t, 0.0);
+            assert_eq!(st.exploring(), t < 100);
+            e.update::<Libm>(&st, &mut p1, &[0.0; 2], &mut s1, &mut rng);
+            let st = sss.begin_step::<Libm>(&mut (), t, 0.0);
+            sss.update::<Libm>(&st, &mut p2, &[0.0; 2], &mut s2, &mut rng);
+        }
+        assert_eq!(p1, [0.5, -2.0]);
+        assert_eq!(p2, [0.5, -2.0]);
+        assert_eq!(rng, Rng::seed(1), "no draws without noise");
+    }
+
+    #[test]
+    fn first_step_initialises_the_thermostat() {
+        // t = 1 without noise: u₀ = 0, α₀ = √η·C, g₀ = g₁, so u₁ = −η·g₁·g and θ moves by g₁·u₁.
+        let e = SantaE {
+            noise: false,
+            ..SantaE::<f64>::default()
+        };
+        let (mut p, mut s) = ([1.0], [[0.0; 4]]);
+        let st = e.begin_step::<Libm>(&mut (), 1, 0.0);
+        e.update::<Libm>(&st, &mut p, &[3.0], &mut s, &mut Rng::seed(0));
+        let v = 0.05 / 256.0 * 9.0;
+        let g1 = 1.0 / (1e-8 + f64::sqrt(v)).sqrt();
+        let u1 = -0.01 * g1 * 3.0;
+        assert!(
+            (s[0][1] - (0.1 * 5.0 - 0.01)).abs() < 1e-15,
+            "α₁ = α₀ + u₀² − η/β₁"
+        );
+        assert!((s[0][0] - u1).abs() < 1e-15);
+        assert!((p[0] - (1.0 + g1 * u1)).abs() < 1e-14);
+    }
+}

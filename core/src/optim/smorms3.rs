@@ -96,3 +96,32 @@ impl<S: Scalar> Optimizer<S> for Smorms3<S> {
         }
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn first_step_uses_memory_one() {
+        // mem = 1 → r = ½: ḡ = g/2, ḡ₂ = g²/2, x = (g²/4)/(g²/2 + ε) ≈ ½, step g·η/(|g|/√2 + ε).
+        let opt = Smorms3::<f64>::default();
+        let (mut p, mut s) = ([1.0], [[0.0; 3]]);
+        let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+        opt.update::<Libm>(&step, &mut p, &[2.0], &mut s, &mut Rng::seed(0));
+        assert_eq!(s[0][1], 1.0);
+        assert_eq!(s[0][2], 2.0);
+        assert!((p[0] - (1.0 - 2.0 * 1e-3 / 2f64.sqrt())).abs() < 1e-15);
+        // mem ← 1 + 1·(1 − ½) = 1.5.
+        assert!((s[0][0] - 1.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rejects_zero_eps() {
+        let opt = Smorms3 {
+            eps: 0.0,
+            ..Smorms3::<f32>::default()
+        };
+        assert_eq!(opt.validate(), Err(Error::InvalidParameter("eps")));
+    }
+}
