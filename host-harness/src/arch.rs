@@ -62,9 +62,7 @@ pub trait Family: 'static {
     /// Layer widths, input first.
     const WIDTHS: &'static [u32];
     /// The network's layers over scalar `S`.
-    type Net<S: Scalar>: Layer<S, Input = [S; 784], Output = [S; 10]>
-        + Activations<S>
-        + FromZeros;
+    type Net<S: Scalar>: Layer<S, Input = [S; 784], Output = [S; 10]> + Activations<S> + FromZeros;
 }
 
 /// Something to run with a statically known architecture (see [`dispatch`]).

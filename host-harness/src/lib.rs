@@ -7,3 +7,4 @@ pub mod firmware;
 pub mod idx;
 pub mod model;
 pub mod parallel;
+pub mod train;

@@ -141,8 +141,8 @@ impl<F: Family> Typed<F> {
                 found: acts.len(),
             });
         }
-        let mut net = Network::<f32, F::Net<f32>, Libm>::new_box_zeroed()
-            .expect("allocation of the network");
+        let mut net =
+            Network::<f32, F::Net<f32>, Libm>::new_box_zeroed().expect("allocation of the network");
         net.layers.set_activations(acts);
         Ok(Self { net, state: None })
     }
@@ -286,11 +286,10 @@ pub fn from_file_bytes(bytes: &[u8], path: &Path) -> Result<Box<dyn Model>, Mode
         );
     }
     let name = arch_name(header.widths());
-    let mut model = dispatch(&name, Build(&acts))
-        .map_err(|source| ModelError::FileArch {
-            path: path.to_path_buf(),
-            source,
-        })??;
+    let mut model = dispatch(&name, Build(&acts)).map_err(|source| ModelError::FileArch {
+        path: path.to_path_buf(),
+        source,
+    })??;
     model.load_file_bytes(bytes).map_err(file_err)?;
     Ok(model)
 }
@@ -324,12 +323,7 @@ mod tests {
 
     #[test]
     fn file_round_trip_and_typed_errors() {
-        let mut m = build(
-            "784-16-10",
-            ActivationKind::Relu,
-            ActivationKind::Identity,
-        )
-        .unwrap();
+        let mut m = build("784-16-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
         m.init(5);
         let bytes = m.to_file_bytes();
         let p = Path::new("m.snn");
@@ -349,7 +343,10 @@ mod tests {
         let mut b = bytes.clone();
         b[300] ^= 1;
         let e = from_file_bytes(&b, p).err().expect("corrupt file accepted");
-        assert!(e.to_string().starts_with("m.snn: model checksum mismatch"), "{e}");
+        assert!(
+            e.to_string().starts_with("m.snn: model checksum mismatch"),
+            "{e}"
+        );
         let mut b = bytes.clone();
         b[4] = 2;
         assert!(matches!(
