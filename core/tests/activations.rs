@@ -289,14 +289,10 @@ fn finite_difference_check_of_every_backward() {
                 let x: Vec<f64> = (0..5).map(|_| rng.uniform_in(-6.0, 6.0)).collect();
                 let dy: Vec<f64> = (0..5).map(|_| rng.uniform_in(-1.5, 1.5)).collect();
                 let (_, dx) = run::<f64, Libm>(&act, &x, &dy);
-                for j in 0..5 {
+                for (j, &d) in dx.iter().enumerate() {
                     let fd = fd_vjp(&act, &x, &dy, j, h);
-                    let e = rel_err(dx[j], fd);
-                    assert!(
-                        e < 1e-6,
-                        "{name} at {x:?}[{j}]: {} vs fd {fd} ({e:e})",
-                        dx[j]
-                    );
+                    let e = rel_err(d, fd);
+                    assert!(e < 1e-6, "{name} at {x:?}[{j}]: {d} vs fd {fd} ({e:e})");
                     worst = worst.max(e);
                     points += 1;
                 }
@@ -557,7 +553,8 @@ fn static_types_and_run_time_kinds_agree_bit_for_bit() {
     use stacknn::activation::{Mish, Softmin, Swish};
     let x = [-3.25f32, -0.5, 0.0, 0.75, 12.0];
     let dy = [0.5f32, -1.0, 2.0, 0.25, -0.75];
-    let check = |stat: &dyn Fn(&[f32], &mut [f32], &mut [f32]), name: &str| {
+    type Pass<'a> = &'a dyn Fn(&[f32], &mut [f32], &mut [f32]);
+    let check = |stat: Pass, name: &str| {
         let (mut y, mut dx) = ([0.0; 5], [0.0; 5]);
         stat(&x, &mut y, &mut dx);
         let (yk, dxk) = run::<f32, Libm>(

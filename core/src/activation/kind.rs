@@ -141,8 +141,8 @@ impl<S: Scalar> ActivationKind<S> {
     /// The activation called `name`, with its parameters taken in order from `params` and the
     /// rest at their defaults.
     ///
-    /// Parameter order ([`ActivationKind::param_names`]): `hard-shrink`, `soft-shrink`: [λ];
-    /// `threshold`: [threshold, value]; `leaky-ReLU`, `ELU`, `CELU`: [α]; `Swish`: [β]; all
+    /// Parameter order ([`ActivationKind::param_names`]): `hard-shrink`, `soft-shrink`: `[λ]`;
+    /// `threshold`: `[threshold, value]`; `leaky-ReLU`, `ELU`, `CELU`: `[α]`; `Swish`: `[β]`; all
     /// others take none.
     ///
     /// # Errors
