@@ -124,6 +124,22 @@ bound_optimizer! {
     /// ε = 1e-8. Deviations from the paper's Algorithm 2, as in the reference implementation: a
     /// bias-corrected step size and ε, and no extra 1/√t on η. A learning-rate override does not
     /// move α* (the reference implementation rescales it only under a scheduler).
+    ///
+    /// ```
+    /// # #[cfg(feature = "libm")] {
+    /// use stacknn::optim::{AdaBound, Optimizer};
+    /// use stacknn::{math::Libm, Rng};
+    /// let opt = AdaBound::<f64>::default();
+    /// let (mut p, mut s) = ([1.0], [[0.0; 2]]);
+    /// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+    /// let (lower, upper) = step.bounds();
+    /// assert!((lower - 0.1 * (1.0 - 1.0 / 1.001)).abs() < 1e-15 && (upper - 100.1).abs() < 1e-12);
+    /// opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+    /// // m = 0.1, v = 0.001: the rate α·√(1 − β₂)/(1 − β₁)/(√v + ε) ≈ 0.01 lies within the bounds
+    /// let rate = 1e-3 * 0.001f64.sqrt() / 0.1 / (0.001f64.sqrt() + 1e-8);
+    /// assert!((p[0] - (1.0 - rate.max(lower).min(upper) * 0.1)).abs() < 1e-15);
+    /// # }
+    /// ```
     AdaBound, 2
 }
 

@@ -20,6 +20,21 @@ use crate::Scalar;
 /// experiments, §4): ρ = 0.95, ε = 1e-6. The paper has no learning rate; η (default 1) scales the
 /// applied step only, not the accumulated Δ, as `torch.optim.Adadelta(lr=η)` does — with η = 1
 /// this is exactly Algorithm 1, and the form `torch.optim.Adadelta` computes.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{AdaDelta, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = AdaDelta::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 2]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+/// // E[g²] = 0.05, Δ = √(0 + 1e-6)/√(0.05 + 1e-6)·1
+/// let delta = 1e-3 / (0.05f64 + 1e-6).sqrt();
+/// assert!((p[0] - (1.0 - delta)).abs() < 1e-15);
+/// assert!((s[0][1] - 0.05 * delta * delta).abs() < 1e-18);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdaDelta<S> {
     /// Scale of the applied step η (default 1; the paper has none).

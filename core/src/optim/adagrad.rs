@@ -19,6 +19,19 @@ use crate::Scalar;
 /// paper fixes none), ε = 1e-10 (the paper requires δ > 0 without a value and the seed has none,
 /// dividing by zero on a zero gradient; 1e-10 is `torch.optim.Adagrad`'s). This is the form
 /// `torch.optim.Adagrad` computes.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{AdaGrad, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = AdaGrad::new(0.1f64);
+/// let (mut p, mut s) = ([1.0], [[0.0]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[2.0], &mut s, &mut Rng::seed(0));
+/// assert_eq!(s[0][0], 4.0); // G = g²
+/// assert!((p[0] - (1.0 - 0.1 * 2.0 / (2.0 + 1e-10))).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdaGrad<S> {
     /// Learning rate η (default 1e-3).

@@ -19,6 +19,19 @@ use crate::Scalar;
 /// β₁ = 0.9, β₂ = 0.999. Deviation: where u = 0 (every gradient so far was zero, so m = 0 too)
 /// the parameter is left unchanged instead of dividing 0 by 0. `torch.optim.Adamax(eps=0)`
 /// computes the same trajectory whenever u > 0 (its default ε = 1e-8 is added to |g|).
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{AdaMax, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = AdaMax::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 2]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[-3.0], &mut s, &mut Rng::seed(0));
+/// // m = −0.3, u = 3, α/(1 − β₁) = 0.02: the first step is α·sign(g)
+/// assert!((p[0] - 1.002).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdaMax<S> {
     /// Step size α (default 2e-3).

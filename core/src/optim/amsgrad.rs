@@ -21,6 +21,23 @@ use crate::Scalar;
 /// has no ε; set `eps = 0` for its exact form (then a parameter whose gradients were all zero,
 /// so v̂ = m = 0, is left unchanged). The seed puts ε inside the square root.
 /// `torch.optim.Adam(amsgrad=True)` bias-corrects and uses a constant α, so it is not an oracle.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{AmsGrad, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = AmsGrad::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 3]]);
+/// for t in 1..=2 {
+///     let step = opt.begin_step::<Libm>(&mut (), t, 0.0);
+///     opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+/// }
+/// // t = 2: m = 0.19, v = v̂ = 0.001999, α₂ = 1e-3/√2
+/// let p1 = 1.0 - 1e-3 * 0.1 / (0.001f64.sqrt() + 1e-8);
+/// let p2 = p1 - 1e-3 / 2f64.sqrt() * 0.19 / (0.001999f64.sqrt() + 1e-8);
+/// assert!((p[0] - p2).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AmsGrad<S> {
     /// Step size α (default 1e-3); step t uses α/√t.

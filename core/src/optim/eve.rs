@@ -32,6 +32,23 @@ use crate::Scalar;
 /// undefined, so the feedback is skipped for that step (f̂ ← f, d unchanged). The seed's form
 /// (relative change of the raw loss, clipped to [1/c, c], d̃ starting at 1 after the update) is
 /// not used.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{Eve, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = Eve::<f64>::default();
+/// let (mut p, mut s, mut global) = ([1.0], [[0.0; 2]], [0.0; 2]);
+/// // t = 1: d = 1, the step is Adam's.
+/// let step = opt.begin_step::<Libm>(&mut global, 1, 0.7);
+/// opt.update::<Libm>(&step, &mut p, &[2.0], &mut s, &mut Rng::seed(0));
+/// assert_eq!(global, [0.7, 1.0]);
+/// assert!((p[0] - (1.0 - 1e-3 * 2.0 / (2.0 + 1e-8))).abs() < 1e-15);
+/// // t = 2, loss 0.35: halved, within [1/11, 1/1.1]; r = 1, d = 0.999 + 0.001·1
+/// let step = opt.begin_step::<Libm>(&mut global, 2, 0.35);
+/// assert!((step.feedback() - 1.0).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Eve<S> {
     /// Step size α (default 1e-3).

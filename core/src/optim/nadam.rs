@@ -21,6 +21,20 @@ use crate::Scalar;
 /// momentum schedule μₜ is replaced by a constant μ (so Πμᵢ = μᵗ). The seed's n̂ = ν·n/(1 − νᵗ)
 /// and ε inside the square root are not used. `torch.optim.NAdam` uses a warm-up schedule for
 /// μₜ and cannot express a constant μ = 0.975, so it is not an oracle here.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{Nadam, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = Nadam::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 2]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+/// // m = 0.025, n̂ = 1, m̂ = 0.975·0.025/(1 − 0.975²) + 0.025/(1 − 0.975)
+/// let m_hat = 0.975 * 0.025 / (1.0 - 0.975f64.powi(2)) + 1.0;
+/// assert!((p[0] - (1.0 - 2e-3 * m_hat / (1.0 + 1e-8))).abs() < 1e-12);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Nadam<S> {
     /// Step size α (default 2e-3).

@@ -19,6 +19,21 @@ use crate::Scalar;
 /// μ = 0.9. `torch.optim.SGD(momentum=μ, nesterov=True)` computes the same trajectory. The seed
 /// re-evaluates the gradient at a look-ahead point through a callback and scales the gradient by
 /// (1 − μ); neither is done here.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{Nag, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = Nag::new(0.1f64);
+/// let (mut p, mut s) = ([1.0], [[0.0]]);
+/// for t in 1..=2 {
+///     let step = opt.begin_step::<Libm>(&mut (), t, 0.0);
+///     opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+/// }
+/// // v₁ = −0.1, θ₁ = 1 + 0.9·v₁ − 0.1 = 0.81; v₂ = −0.19, θ₂ = θ₁ + 0.9·v₂ − 0.1 = 0.539
+/// assert!((p[0] - 0.539).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Nag<S> {
     /// Learning rate η (default 0.01).

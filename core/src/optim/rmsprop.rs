@@ -18,6 +18,19 @@ use crate::Scalar;
 /// `MeanSquare(w, t) = 0.9 MeanSquare(w, t−1) + 0.1 (∂E/∂w)²`), η = 0.01 and ε = 1e-8 (the
 /// seed's; the lecture gives neither). The seed puts ε inside the square root; it is outside here,
 /// which is the form `torch.optim.RMSprop` computes.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{RmsProp, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = RmsProp::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[2.0], &mut s, &mut Rng::seed(0));
+/// // v = 0.1·g² = 0.4
+/// assert!((p[0] - (1.0 - 0.01 * 2.0 / (0.4f64.sqrt() + 1e-8))).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RmsProp<S> {
     /// Learning rate η (default 0.01).

@@ -21,6 +21,19 @@ use crate::Scalar;
 /// ℷ = η = 1e-4, ℵ = ρ = 0.95, ℶ = momentum = 0.9, ℸ = ε = 1e-4. Momentum 0 gives the seed's
 /// form. Deviation: n − ḡ² ≥ 0 in exact arithmetic (it is a variance) but can round below zero;
 /// it is clamped at 0. `torch.optim.RMSprop(centered=True)` differs (ε outside the square root).
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{RmsPropGraves, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = RmsPropGraves::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 3]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[1.0], &mut s, &mut Rng::seed(0));
+/// // n = 0.05, ḡ = 0.05, n − ḡ² = 0.0475
+/// assert!((p[0] - (1.0 - 1e-4 / (0.0475f64 + 1e-4).sqrt())).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RmsPropGraves<S> {
     /// Learning rate ℷ (default 1e-4).

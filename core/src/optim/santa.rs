@@ -274,6 +274,28 @@ santa_config! {
     /// so without the clamp a run with zero gradients overflows within a few dozen steps. With
     /// it, friction can stop the momentum but not reverse it; for α ≤ 1 nothing changes.
     /// [`SantaSss`] (factor e^{−α/2}) needs no guard.
+    ///
+    /// ```
+    /// # #[cfg(feature = "libm")] {
+    /// use stacknn::optim::{Optimizer, SantaE};
+    /// use stacknn::{math::Libm, Rng};
+    /// // Minimise ½(θ₀ − ½)² + ½(θ₁ + ½)² for 20 steps from a seeded generator.
+    /// let run = |opt: SantaE<f64>, seed| {
+    ///     let (mut p, mut s, mut rng) = ([1.0, -1.0], [[0.0; 4]; 2], Rng::seed(seed));
+    ///     for t in 1..=20 {
+    ///         let g = [p[0] - 0.5, p[1] + 0.5];
+    ///         let step = opt.begin_step::<Libm>(&mut (), t, 0.0);
+    ///         opt.update::<Libm>(&step, &mut p, &g, &mut s, &mut rng);
+    ///     }
+    ///     p
+    /// };
+    /// let noisy = SantaE::default();
+    /// assert_eq!(run(noisy, 7), run(noisy, 7)); // reproducible from the seed
+    /// assert_ne!(run(noisy, 7), run(noisy, 8));
+    /// let quiet = SantaE { noise: false, ..noisy };
+    /// assert_eq!(run(quiet, 7), run(quiet, 8)); // the deterministic limit
+    /// # }
+    /// ```
     SantaE
 }
 
@@ -300,6 +322,28 @@ santa_config! {
     ///
     /// State, defaults, noise and deviations: as [`SantaE`]. The seed's version loses the first
     /// half-step θ ← θ + gₜ·u/2 (its `dw` is overwritten); it is applied here.
+    ///
+    /// ```
+    /// # #[cfg(feature = "libm")] {
+    /// use stacknn::optim::{Optimizer, SantaSss};
+    /// use stacknn::{math::Libm, Rng};
+    /// // Minimise ½(θ₀ − ½)² + ½(θ₁ + ½)² for 20 steps from a seeded generator.
+    /// let run = |opt: SantaSss<f64>, seed| {
+    ///     let (mut p, mut s, mut rng) = ([1.0, -1.0], [[0.0; 4]; 2], Rng::seed(seed));
+    ///     for t in 1..=20 {
+    ///         let g = [p[0] - 0.5, p[1] + 0.5];
+    ///         let step = opt.begin_step::<Libm>(&mut (), t, 0.0);
+    ///         opt.update::<Libm>(&step, &mut p, &g, &mut s, &mut rng);
+    ///     }
+    ///     p
+    /// };
+    /// let noisy = SantaSss::default();
+    /// assert_eq!(run(noisy, 7), run(noisy, 7)); // reproducible from the seed
+    /// assert_ne!(run(noisy, 7), run(noisy, 8));
+    /// let quiet = SantaSss { noise: false, ..noisy };
+    /// assert_eq!(run(quiet, 7), run(quiet, 8)); // the deterministic limit
+    /// # }
+    /// ```
     SantaSss
 }
 

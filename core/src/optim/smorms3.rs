@@ -22,6 +22,19 @@ use crate::Scalar;
 /// at t = 1 (the state is zero-initialised). Defaults: η = 1e-3 (the seed's), ε = 1e-16
 /// (Funk's). The seed weights the new gradient by 1 − r instead of r, overwrites one parameter
 /// group's x with the other's, and puts ε inside the square root; none of that is done here.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::optim::{Smorms3, Optimizer};
+/// use stacknn::{math::Libm, Rng};
+/// let opt = Smorms3::<f64>::default();
+/// let (mut p, mut s) = ([1.0], [[0.0; 3]]);
+/// let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+/// opt.update::<Libm>(&step, &mut p, &[2.0], &mut s, &mut Rng::seed(0));
+/// // mem = 1: ḡ = 1, ḡ₂ = 2, x ≈ ½ > η, so the step is g·η/√ḡ₂
+/// assert!((p[0] - (1.0 - 2.0 * 1e-3 / 2f64.sqrt())).abs() < 1e-15);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Smorms3<S> {
     /// Maximum learning rate η (default 1e-3).
