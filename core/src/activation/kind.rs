@@ -461,3 +461,23 @@ mod tests {
         assert_eq!(core::mem::size_of::<ActivationKind<f64>>(), 24);
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod layer_tests {
+    use super::*;
+    use crate::layer::{Chain, Dense};
+    use crate::math::Libm;
+    use crate::Network;
+
+    #[test]
+    fn usable_as_a_layer_activation_and_zero_initialisable() {
+        type Net = Chain<Dense<f32, 2, 3, ActivationKind<f32>>, Dense<f32, 3, 1, Identity>>;
+        let mut net = Network::<f32, Net>::new_zeroed();
+        assert_eq!(net.layers.first.activation, ActivationKind::Identity);
+        net.layers.first.activation = by_name("Mish").unwrap();
+        net.init(7);
+        let mut y = [0.0f32];
+        net.forward(&[0.5, -0.25], &mut y);
+        assert!(y[0].is_finite());
+    }
+}
