@@ -7,8 +7,8 @@ use crate::rng::Rng;
 use crate::Scalar;
 
 /// AdaGrad (Duchi, Hazan & Singer 2011, "Adaptive subgradient methods for online learning and
-/// stochastic optimization", JMLR 12, the diagonal update of Figure 1 / eq. (6) with
-/// H = δI + diag(G)^½):
+/// stochastic optimization", JMLR 12, Figure 1: AdaGrad with diagonal matrices,
+/// Hₜ = δI + diag(G)^½):
 ///
 /// ```text
 /// G ← G + g²
@@ -16,8 +16,9 @@ use crate::Scalar;
 /// ```
 ///
 /// State: `[S; 1]` = G per parameter, `S::BYTES` bytes. Defaults: η = 1e-3 (the seed's; the
-/// paper fixes none), ε = 1e-10 (the paper requires δ > 0 without a value and the seed has none,
-/// dividing by zero on a zero gradient; 1e-10 is `torch.optim.Adagrad`'s). This is the form
+/// paper fixes none), ε = 1e-10 (the paper allows any δ ≥ 0 and gives no value; the seed has
+/// none and divides by zero on a zero gradient; 1e-10 is `torch.optim.Adagrad`'s). Deviation:
+/// δ = 0 is rejected, so that a zero gradient cannot divide 0 by 0. This is the form
 /// `torch.optim.Adagrad` computes.
 ///
 /// ```

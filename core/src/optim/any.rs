@@ -147,7 +147,8 @@ pub enum AnyStep<S> {
 
 /// Runs `$body` on each (parameter, gradient, first `$k` state entries).
 macro_rules! each {
-    ($params:ident, $grads:ident, $state:ident, $k:literal, |$p:ident, $g:ident, $s:ident| $body:expr) => {
+    ($params:ident, $grads:ident, $state:ident, $k:literal,
+     |$p:ident, $g:ident, $s:ident| $body:expr) => {
         for (($p, &$g), s) in $params.iter_mut().zip($grads).zip($state.iter_mut()) {
             if let Some($s) = s.first_chunk_mut::<$k>() {
                 $body;

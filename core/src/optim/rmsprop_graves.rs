@@ -17,10 +17,11 @@ use crate::Scalar;
 /// θ ← θ + Δ                                    (41)
 /// ```
 ///
-/// State: `[S; 3]` = (n, ḡ, Δ) per parameter, `3·S::BYTES` bytes. Defaults (the paper's §4):
-/// ℷ = η = 1e-4, ℵ = ρ = 0.95, ℶ = momentum = 0.9, ℸ = ε = 1e-4. Momentum 0 gives the seed's
-/// form. Deviation: n − ḡ² ≥ 0 in exact arithmetic (it is a variance) but can round below zero;
-/// it is clamped at 0. `torch.optim.RMSprop(centered=True)` differs (ε outside the square root).
+/// State: `[S; 3]` = (n, ḡ, Δ) per parameter, `3·S::BYTES` bytes. Defaults (the paper's,
+/// given with eqs. 38–41): ℷ = η = 1e-4, ℵ = ρ = 0.95, ℶ = momentum = 0.9, ℸ = ε = 1e-4.
+/// Momentum 0 gives the seed's form. Deviation: n − ḡ² ≥ 0 in exact arithmetic (a variance) but
+/// can round below zero; it is clamped at 0. `torch.optim.RMSprop(centered=True)` differs (ε
+/// outside the square root).
 ///
 /// ```
 /// # #[cfg(feature = "libm")] {

@@ -257,7 +257,7 @@ santa_config! {
     ///
     /// State: `[S; 4]` = (u, α, v, gₜ₋₁) per parameter, `4·S::BYTES` bytes, initialised lazily
     /// at t = 1: u₀ = √η·ζ₀, α₀ = √η·C, v₀ = 0. Defaults: the seed's (η = 1e-2, σ = 0.95,
-    /// λ = 1e-8, γ = 0.5, burn-in 100, C = 5, N = 16); the paper fixes none.
+    /// λ = 1e-8, γ = 0.5, burn-in 100, C = 5, N = 16).
     ///
     /// Noise: ζ₀ (once per parameter at t = 1, before ζ₁) and ζₜ (once per parameter per
     /// exploration step) are Box–Muller draws from the trainer's seeded generator, in parameter
