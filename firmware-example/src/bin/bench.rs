@@ -1,6 +1,150 @@
+//! Instruction counts of the dense kernels and of a fine-tuning step on the emulated Cortex-M4F.
+//!
+//! Run under QEMU with `-icount shift=0` (one instruction per nanosecond of virtual time; the
+//! AN386 core clock is 25 MHz, so one SysTick tick = 40 instructions): see `measure.sh`. These
+//! are instruction counts, not cycles — QEMU does not model pipeline timing.
+//!
+//! Built with the `bench` feature, which links against the AN386's whole RAM: the 784×100
+//! gradient of the dW kernel alone is 313,600 bytes.
 #![no_std]
 #![no_main]
-#[cortex_m_rt::entry]
+
+use core::hint::black_box;
+
+use cortex_m_rt::entry;
+use firmware_example::assets::{MODEL_FILE, STREAM_IMAGES, STREAM_LABELS, TEST_IMAGES};
+use firmware_example::board::{Board, SysTick};
+use firmware_example::model::{
+    self, HeadNet, HeadTrainState, BATCH, CLASSES, HIDDEN, PIXELS, SEED,
+};
+use firmware_example::report;
+use firmware_example::report_line;
+use stacknn::layer::DenseParams;
+use stacknn::math::Libm;
+use stacknn::zerocopy::FromZeros;
+use stacknn::{Layer, Network};
+
+/// Instructions per SysTick tick under `-icount shift=0` at 25 MHz.
+const INSTRUCTIONS_PER_TICK: u32 = 40;
+
+struct Bench<'a> {
+    systick: &'a SysTick,
+    /// Ticks of an empty measurement (two back-to-back counter reads), subtracted.
+    overhead: u32,
+}
+
+impl Bench<'_> {
+    fn ticks(&self, f: impl FnOnce()) -> u32 {
+        let start = self.systick.now();
+        f();
+        self.systick.ticks_since(start)
+    }
+
+    /// Measures `f`, which performs `macs` multiply-adds (0: not a kernel), `per` times.
+    fn run(&self, name: &str, macs: u32, per: u32, f: impl FnOnce()) {
+        let ticks = self.ticks(f).saturating_sub(self.overhead);
+        let instructions = ticks * INSTRUCTIONS_PER_TICK / per;
+        if macs > 0 {
+            let per_mac_x100 = (instructions as u64 * 100 / macs as u64) as u32;
+            defmt::info!(
+                "{=str}: {=u32} instructions, {=u32}.{=u32:02} per multiply-add",
+                name,
+                instructions,
+                per_mac_x100 / 100,
+                per_mac_x100 % 100
+            );
+            report_line!(
+                "bench {} instructions={} macs={} per_mac={}.{:02}",
+                name,
+                instructions,
+                macs,
+                per_mac_x100 / 100,
+                per_mac_x100 % 100
+            );
+        } else {
+            defmt::info!("{=str}: {=u32} instructions", name, instructions);
+            report_line!("bench {} instructions={}", name, instructions);
+        }
+    }
+}
+
+#[entry]
 fn main() -> ! {
-    firmware_example::report::exit(0)
+    let Some(board) = Board::take() else {
+        report::exit(report::EXIT_CHECK_FAILED)
+    };
+    let net = model::verified(&MODEL_FILE.0);
+    let body = &net.layers.first.0; // the 784×100 ReLU layer, in flash
+    let st = &board.systick;
+    let probe = Bench {
+        systick: st,
+        overhead: 0,
+    };
+    let b = Bench {
+        systick: st,
+        overhead: probe.ticks(|| {}),
+    };
+    report_line!(
+        "bench overhead_ticks={} tick_instructions={}",
+        b.overhead,
+        INSTRUCTIONS_PER_TICK
+    );
+
+    let mut x = [0.0f32; PIXELS];
+    model::input(&TEST_IMAGES[0], &mut x);
+    let x = black_box(x);
+    let macs = (PIXELS * HIDDEN) as u32;
+
+    // y = relu(W·x + b), W in flash.
+    let mut z = [0.0f32; HIDDEN];
+    let mut h = [0.0f32; HIDDEN];
+    b.run("dense784x100_forward", macs, 1, || {
+        body.forward_cached::<Libm>(black_box(&x), &mut z, &mut h)
+    });
+    black_box(&h);
+
+    // dx = Wᵀ·dz (through the ReLU derivative: 100 more operations).
+    let mut dy = [0.0f32; HIDDEN];
+    for (i, d) in dy.iter_mut().enumerate() {
+        *d = (i as f32 - 50.0) * 1e-3;
+    }
+    let mut dx = [0.0f32; PIXELS];
+    b.run("dense784x100_dx", macs, 1, || {
+        body.backward_input::<Libm>(black_box(&x), &z, &h, black_box(&dy), &mut dx)
+    });
+    black_box(&dx);
+
+    // dW += dz⊗x and db += dz, no dx.
+    let mut grad = DenseParams::<f32, PIXELS, HIDDEN>::new_zeroed();
+    b.run("dense784x100_dw", macs, 1, || {
+        body.backward::<Libm>(black_box(&x), &z, &h, black_box(&dy), None, &mut grad)
+    });
+    black_box(&grad);
+
+    // One full inference: normalise the pixels, 784→100 ReLU, 100→10.
+    let mut y = [0.0f32; CLASSES];
+    b.run("inference_per_image", 0, 1, || {
+        let mut xi = [0.0f32; PIXELS];
+        model::input(black_box(&TEST_IMAGES[1]), &mut xi);
+        net.forward(&xi, &mut y)
+    });
+    black_box(&y);
+
+    // A fine-tuning step of the last layer, per sample: the frozen body's features of a batch of
+    // BATCH stream images, then the head's Adam step on them (forward, backward, update).
+    let mut head: HeadNet = Network::new(net.layers.second);
+    let mut state = HeadTrainState::new(SEED);
+    let mut feats = [[0.0f32; HIDDEN]; BATCH];
+    let labels: [u8; BATCH] = core::array::from_fn(|k| STREAM_LABELS[k]);
+    b.run("finetune_step_per_sample", 0, BATCH as u32, || {
+        for (f, img) in feats.iter_mut().zip(STREAM_IMAGES) {
+            model::features(&net.layers.first, img, f);
+        }
+        let _ = black_box(model::step(&mut head, &mut state, &feats, &labels));
+    });
+    // The head's step alone (features already computed), per sample.
+    b.run("head_step_per_sample", 0, BATCH as u32, || {
+        let _ = black_box(model::step(&mut head, &mut state, &feats, &labels));
+    });
+    report::exit(report::EXIT_PASS)
 }
