@@ -324,6 +324,35 @@ mod tests {
     }
 
     #[test]
+    fn trains_xor_in_a_chain() {
+        use crate::activation::Identity;
+        use crate::layer::{Chain, Dense};
+        use crate::loss::SigmoidCrossEntropy;
+        use crate::optim::Adam;
+        use crate::{Network, TrainState};
+        // XOR is not linearly separable; two units of max over 2 pieces each solve it.
+        type Net = Chain<Maxout<f64, 2, 4, 2>, Dense<f64, 4, 1, Identity>>;
+        let mut net = Network::<f64, Net>::new_zeroed();
+        net.init(3);
+        let mut state = TrainState::<f64, Net, Adam<f64>>::new(3);
+        let adam = Adam::new(0.05);
+        let xs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+        let ts = [[0.0], [1.0], [1.0], [0.0]];
+        let mut last = f64::INFINITY;
+        for _ in 0..1000 {
+            last = state
+                .step(&mut net, &adam, &SigmoidCrossEntropy, &xs, &ts)
+                .unwrap();
+        }
+        assert!(last < 0.05, "final loss {last}");
+        for (x, t) in xs.iter().zip(&ts) {
+            let mut y = [0.0];
+            net.forward(x, &mut y);
+            assert_eq!(y[0] > 0.0, t[0] > 0.5, "{x:?} -> {y:?}");
+        }
+    }
+
+    #[test]
     fn sizes_are_as_documented() {
         assert_eq!(
             core::mem::size_of::<Maxout<f32, 4, 3, 2>>(),
