@@ -36,7 +36,7 @@ impl<S: Scalar> Elementwise<S> for Relu {
     }
 }
 
-/// ReLU capped at 6 (Krizhevsky 2010, "Convolutional Deep Belief Networks on CIFAR-10", Sec. 2):
+/// ReLU capped at 6 (Krizhevsky 2010, "Convolutional Deep Belief Networks on CIFAR-10"):
 /// f(x) = min(max(x, 0), 6); f′(x) = 1 for 0 < x < 6, else 0.
 ///
 /// At the kinks x = 0 and x = 6 the sub-gradient 0 is chosen.
@@ -71,7 +71,7 @@ impl<S: Scalar> Elementwise<S> for Relu6 {
 }
 
 /// Leaky ReLU (Maas, Hannun & Ng 2013, "Rectifier nonlinearities improve neural network
-/// acoustic models", Sec. 3): f(x) = x for x > 0, α·x otherwise; f′(x) = 1 for x > 0, α
+/// acoustic models", ICML workshop): f(x) = x for x > 0, α·x otherwise; f′(x) = 1 for x > 0, α
 /// otherwise.
 ///
 /// At the kink x = 0 the sub-gradient α is chosen. Default α = 0.01; valid α: 0 ≤ α ≤ 1.

@@ -35,8 +35,7 @@ impl<S: Scalar> Elementwise<S> for Sigmoid {
 ///
 /// The piecewise-linear approximation of σ introduced as the "hard sigmoid" by Courbariaux,
 /// Bengio & David 2015 (BinaryConnect, Sec. 2.3, with slope ½); the slope 0.2 is the seed's, as
-/// in Theano's `ultra_fast_sigmoid`/Keras' `hard_sigmoid`. At the kinks x = ±2.5 the
-/// sub-gradient 0 is chosen.
+/// in Theano's and Keras' `hard_sigmoid`. At the kinks x = ±2.5 the sub-gradient 0 is chosen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, Immutable, KnownLayout)]
 pub struct HardSigmoid;
 
@@ -142,7 +141,7 @@ impl<S: Scalar> Elementwise<S> for HardTanh {
     }
 }
 
-/// Softsign (Turian, Bergstra & Bengio 2009; studied by Glorot & Bengio 2010, Sec. 2):
+/// Softsign (Turian, Bergstra & Bengio 2009; studied by Glorot & Bengio 2010):
 /// f(x) = x/(1 + |x|), f′(x) = 1/(1 + |x|)².
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, Immutable, KnownLayout)]
 pub struct Softsign;

@@ -29,7 +29,7 @@ impl<S: Scalar> Elementwise<S> for Softplus {
     }
 }
 
-/// Swish (Ramachandran, Zoph & Le 2017, "Searching for Activation Functions", Sec. 4):
+/// Swish (Ramachandran, Zoph & Le 2017, "Searching for Activation Functions", arXiv:1710.05941):
 /// f(x) = x·σ(βx), f′(x) = σ(βx) + βx·σ(βx)(1 − σ(βx)).
 ///
 /// σ(βx)(1 − σ(βx)) is evaluated as e/(1 + e)² with e = e^{−|βx|}, so the derivative has no
@@ -135,7 +135,7 @@ impl<S: Scalar> Elementwise<S> for Mish {
 }
 
 /// tanhExp (Liu & Di 2021, "TanhExp: A Smooth Activation Function with High Convergence Speed
-/// for Lightweight Neural Networks", IET Computer Vision, Sec. 3): f(x) = x·tanh(eˣ),
+/// for Lightweight Neural Networks", IET Computer Vision; arXiv:2003.09855): f(x) = x·tanh(eˣ),
 /// f′(x) = tanh(eˣ) + x·eˣ·sech²(eˣ).
 ///
 /// The seed's `x·eˣ·(tanh²(eˣ) − 1)` is ∞·0 = NaN once eˣ overflows. Here sech²(z), z = eˣ, is
