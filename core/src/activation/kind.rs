@@ -466,7 +466,6 @@ mod tests {
 mod layer_tests {
     use super::*;
     use crate::layer::{Chain, Dense};
-    use crate::math::Libm;
     use crate::Network;
 
     #[test]
