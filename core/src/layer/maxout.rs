@@ -23,7 +23,12 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 ///
 /// # Memory
 /// `size_of::<Maxout<S, I, O, K>>() = S::BYTES · (O·K·I + O·K)`; cache `size_of::<usize>()·O`.
-/// `K = 0` does not compile.
+/// `K = 0` does not compile:
+///
+/// ```compile_fail
+/// use stacknn::layer::Maxout;
+/// let no_pieces = Maxout::<f32, 2, 3, 0>::new([[]; 3], [[]; 3]);
+/// ```
 ///
 /// ```
 /// # #[cfg(feature = "libm")] {
