@@ -111,3 +111,19 @@ impl<S: Scalar> Optimizer<S> for AdaMax<S> {
         }
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn zero_norm_means_no_step() {
+        let opt = AdaMax::<f32>::default();
+        let (mut p, mut s) = ([1.0, 1.0], [[0.0; 2]; 2]);
+        let step = opt.begin_step::<Libm>(&mut (), 1, 0.0);
+        opt.update::<Libm>(&step, &mut p, &[0.0, 1.0], &mut s, &mut Rng::seed(0));
+        assert_eq!(p[0], 1.0);
+        assert!((p[1] - (1.0 - 2e-3)).abs() < 1e-7);
+    }
+}

@@ -124,3 +124,39 @@ impl<S: Scalar> Optimizer<S> for AmsGrad<S> {
         }
     }
 }
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::math::Libm;
+
+    #[test]
+    fn paper_form_without_eps_skips_zero_second_moments() {
+        let opt = AmsGrad {
+            eps: 0.0,
+            ..AmsGrad::<f64>::default()
+        };
+        assert_eq!(opt.validate(), Ok(()));
+        let (mut p, mut s) = ([1.0, 2.0], [[0.0; 3]; 2]);
+        for t in 1..=3 {
+            let step = opt.begin_step::<Libm>(&mut (), t, 0.0);
+            opt.update::<Libm>(&step, &mut p, &[0.0, 1.0], &mut s, &mut Rng::seed(0));
+        }
+        assert_eq!(p[0], 1.0);
+        assert!(p[1] < 2.0 && p[1].is_finite());
+    }
+
+    #[test]
+    fn v_hat_never_decreases() {
+        let opt = AmsGrad::<f64>::default();
+        let (mut p, mut s) = ([0.0], [[0.0; 3]]);
+        let mut last = 0.0;
+        for (t, g) in [5.0, 0.1, 0.1, 0.1].into_iter().enumerate() {
+            let step = opt.begin_step::<Libm>(&mut (), t as u64 + 1, 0.0);
+            opt.update::<Libm>(&step, &mut p, &[g], &mut s, &mut Rng::seed(0));
+            assert!(s[0][2] >= last && s[0][2] >= s[0][1]);
+            last = s[0][2];
+        }
+        assert!(s[0][1] < s[0][2], "v decays while v̂ keeps its maximum");
+    }
+}

@@ -1,0 +1,174 @@
+//! The stacknn side of `bench/compare`: trains the issue-8 workloads on MNIST (already in memory
+//! as f32) and prints one JSON object per line with samples/s (or µs/sample for inference).
+//!
+//! ```text
+//! cargo run --release -p host-harness --example bench_compare -- [--data DIR] [--seconds S]
+//!     [--repeats R] [--threads T] [--only NAME,NAME]
+//! ```
+//! Each figure is the median of R timed runs of at least S seconds each, after a warm-up.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use host_harness::idx::{self, Split};
+use host_harness::parallel::ParallelTrainer;
+use stacknn::activation::{Identity, Relu};
+use stacknn::layer::{Chain, Dense, Layer};
+use stacknn::loss::SoftmaxCrossEntropy;
+use stacknn::optim::{Adam, Optimizer, Sgd};
+use stacknn::zerocopy::FromZeros;
+use stacknn::{Network, TrainState};
+
+type Mlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
+
+struct Opts {
+    data: PathBuf,
+    seconds: f64,
+    repeats: usize,
+    threads: usize,
+    only: Option<Vec<String>>,
+}
+
+fn parse() -> Opts {
+    let mut o = Opts {
+        data: idx::default_data_dir(),
+        seconds: 1.0,
+        repeats: 3,
+        threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        only: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut v = || args.next().expect("missing value");
+        match a.as_str() {
+            "--data" => o.data = v().into(),
+            "--seconds" => o.seconds = v().parse().expect("--seconds"),
+            "--repeats" => o.repeats = v().parse().expect("--repeats"),
+            "--threads" => o.threads = v().parse().expect("--threads"),
+            "--only" => o.only = Some(v().split(',').map(str::to_owned).collect()),
+            _ => panic!("unknown argument {a}"),
+        }
+    }
+    o
+}
+
+/// Median of `repeats` measurements of `f` (each returns samples processed), each run for at
+/// least `seconds`; returns samples per second.
+fn measure(seconds: f64, repeats: usize, mut f: impl FnMut() -> usize) -> f64 {
+    let warm = Instant::now();
+    while warm.elapsed().as_secs_f64() < seconds.min(0.5) {
+        f();
+    }
+    let mut rates: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            let mut n = 0;
+            while t.elapsed().as_secs_f64() < seconds {
+                n += f();
+            }
+            n as f64 / t.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(|a, b| a.total_cmp(b));
+    rates[rates.len() / 2]
+}
+
+fn emit(name: &str, variant: &str, threads: usize, value: f64, unit: &str) {
+    println!(
+        "{{\"impl\":\"stacknn\",\"variant\":\"{variant}\",\"workload\":\"{name}\",\"threads\":{threads},\"value\":{value:.3},\"unit\":\"{unit}\"}}"
+    );
+}
+
+/// Trains one workload single-threaded (chunks of CH samples) and with `threads` threads.
+fn train<L, O, const CH: usize>(
+    name: &str,
+    o: &Opts,
+    xs: &[[f32; 784]],
+    ys: &[u8],
+    opt: O,
+    batch: usize,
+    threads: usize,
+) where
+    L: Layer<f32, Input = [f32; 784], Output = [f32; 10]> + FromZeros + Sync,
+    O: Optimizer<f32>,
+    TrainState<f32, L, Sgd<f32>, CH>: Send,
+{
+    let mut net = Network::<f32, L>::new_box_zeroed().expect("alloc");
+    net.init(1);
+    let mut st = TrainState::<f32, L, O, CH>::new_box_zeroed().expect("alloc");
+    st.reset(1);
+    let steps = xs.len() / batch;
+    let mut k = 0;
+    let rate = measure(o.seconds, o.repeats, || {
+        let i = (k % steps) * batch;
+        k += 1;
+        st.step(
+            &mut net,
+            &opt,
+            &SoftmaxCrossEntropy,
+            &xs[i..i + batch],
+            &ys[i..i + batch],
+        )
+        .expect("step");
+        batch
+    });
+    emit(name, "portable", 1, rate, "samples/s");
+    if threads > 1 {
+        let mut tr = ParallelTrainer::<f32, L, O, CH>::new(threads, 1).expect("pool");
+        let mut k = 0;
+        let rate = measure(o.seconds, o.repeats, || {
+            let i = (k % steps) * batch;
+            k += 1;
+            tr.step(
+                &mut net,
+                &opt,
+                &SoftmaxCrossEntropy,
+                &xs[i..i + batch],
+                &ys[i..i + batch],
+            )
+            .expect("step");
+            batch
+        });
+        emit(name, "parallel", threads, rate, "samples/s");
+    }
+}
+
+fn main() {
+    let o = parse();
+    let data = idx::load(&o.data, Split::Train).expect("MNIST training set");
+    let xs = data.images_f32();
+    let ys = data.labels.clone();
+    let want = |n: &str| o.only.as_ref().is_none_or(|v| v.iter().any(|x| x == n));
+    let t = o.threads;
+    if want("mlp100_adam_b32") {
+        train::<Mlp<100>, _, 32>("mlp100_adam_b32", &o, &xs, &ys, Adam::new(1e-3), 32, t);
+    }
+    if want("mlp100_adam_b100") {
+        train::<Mlp<100>, _, 100>("mlp100_adam_b100", &o, &xs, &ys, Adam::new(1e-3), 100, t);
+    }
+    if want("mlp50_sgd_b100") {
+        train::<Mlp<50>, _, 100>("mlp50_sgd_b100", &o, &xs, &ys, Sgd::new(0.1), 100, t);
+    }
+    if want("mlp1000_sgd_b100") {
+        train::<Mlp<1000>, _, 100>("mlp1000_sgd_b100", &o, &xs, &ys, Sgd::new(0.1), 100, t);
+    }
+    if want("mlp100_sgd_b1") {
+        train::<Mlp<100>, _, 1>("mlp100_sgd_b1", &o, &xs, &ys, Sgd::new(0.01), 1, 1);
+    }
+    if want("mlp100_infer_b1") {
+        let mut net = Network::<f32, Mlp<100>>::new_box_zeroed().expect("alloc");
+        net.init(1);
+        let mut k = 0;
+        let rate = measure(o.seconds, o.repeats, || {
+            let mut y = [0.0f32; 10];
+            for _ in 0..100 {
+                net.forward(black_box(&xs[k % xs.len()]), &mut y);
+                black_box(&y);
+                k += 1;
+            }
+            100
+        });
+        emit("mlp100_infer_b1", "portable", 1, 1e6 / rate, "us/sample");
+    }
+}

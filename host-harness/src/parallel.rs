@@ -1,0 +1,300 @@
+//! Data-parallel training on several threads, bit-reproducible for a given thread count.
+//!
+//! A batch of n samples is cut into `threads` contiguous shards (shard k holds samples
+//! `[k·⌈n/T⌉, (k+1)·⌈n/T⌉)`, the last one shorter; empty shards are skipped). Each shard's mean
+//! loss and mean gradient are computed on its own thread with the core's batched kernels, then
+//! combined on the calling thread **in shard order**, each weighted by its share nₖ/n
+//! ([`TrainState::set_weighted_gradient`]), and one optimizer update is applied
+//! ([`TrainState::apply_gradient`], with the same rejection of non-finite steps as
+//! [`TrainState::step`]). Which thread ran which shard never matters, so a run is the same bit
+//! for bit every time with the same thread count. With one thread the result is that of
+//! [`TrainState::step`] (the shard weight is 1); with more threads it differs from it by rounding
+//! only (the sum over the batch is grouped by shard).
+//!
+//! ```
+//! use host_harness::parallel::ParallelTrainer;
+//! use stacknn::activation::Relu;
+//! use stacknn::layer::{Chain, Dense};
+//! use stacknn::loss::SoftmaxCrossEntropy;
+//! use stacknn::optim::Sgd;
+//! use stacknn::{zerocopy::FromZeros, Network};
+//!
+//! type Mlp = Chain<Dense<f32, 4, 8, Relu>, Dense<f32, 8, 3>>;
+//! let mut net = Network::<f32, Mlp>::new_zeroed();
+//! net.init(1);
+//! let mut trainer = ParallelTrainer::<f32, Mlp, Sgd<f32>, 16>::new(2, 7).unwrap();
+//! let xs = [[0.5f32, -1.0, 0.25, 2.0]; 10];
+//! let ts = [1usize; 10];
+//! let loss = trainer.step(&mut net, &Sgd::new(0.1), &SoftmaxCrossEntropy, &xs, &ts).unwrap();
+//! assert!(loss > 0.0);
+//! ```
+
+use stacknn::layer::Layer;
+use stacknn::loss::Loss;
+use stacknn::math::Math;
+use stacknn::optim::{Optimizer, Sgd};
+use stacknn::train::Target;
+use stacknn::zerocopy::FromZeros;
+use stacknn::{Error, Network, Scalar, TrainState};
+
+/// Trains on `threads` threads: one [`TrainState`] holding the gradient and the optimizer state,
+/// and one gradient-only state (`Sgd`, no per-parameter state) per thread, each processing its
+/// shard in chunks of `CH` samples.
+///
+/// Memory: `size_of::<TrainState<S, L, O, CH>>() + threads · size_of::<TrainState<S, L, Sgd<S>,
+/// CH>>()`, all on the heap.
+pub struct ParallelTrainer<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize = 32> {
+    main: Box<TrainState<S, L, O, CH>>,
+    workers: Vec<Box<TrainState<S, L, Sgd<S>, CH>>>,
+    pool: rayon::ThreadPool,
+}
+
+/// Why a [`ParallelTrainer`] could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ParallelError {
+    /// The thread pool could not be started.
+    #[error("could not start {threads} training threads: {source}")]
+    Pool {
+        /// Threads asked for.
+        threads: usize,
+        /// Rayon's reason.
+        source: rayon::ThreadPoolBuildError,
+    },
+    /// Out of memory for the training states.
+    #[error("out of memory for the training state")]
+    Alloc,
+}
+
+impl<S, L, O, const CH: usize> ParallelTrainer<S, L, O, CH>
+where
+    S: Scalar,
+    L: Layer<S>,
+    O: Optimizer<S>,
+{
+    /// A trainer on `threads` threads (0 = one per core), its optimizer state zeroed and its
+    /// generator seeded with `seed`.
+    pub fn new(threads: usize, seed: u64) -> Result<Self, ParallelError> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("stacknn-train-{i}"))
+            .build()
+            .map_err(|source| ParallelError::Pool { threads, source })?;
+        let mut main =
+            TrainState::<S, L, O, CH>::new_box_zeroed().map_err(|_| ParallelError::Alloc)?;
+        main.reset(seed);
+        let workers = (0..threads)
+            .map(|_| {
+                let mut w = TrainState::<S, L, Sgd<S>, CH>::new_box_zeroed()
+                    .map_err(|_| ParallelError::Alloc)?;
+                w.reset(0);
+                Ok(w)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            main,
+            workers,
+            pool,
+        })
+    }
+
+    /// Number of threads (and shards per batch).
+    pub fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The state holding the combined gradient, the optimizer state and the step counter.
+    pub fn state(&self) -> &TrainState<S, L, O, CH> {
+        &self.main
+    }
+
+    /// One data-parallel training step on a batch; returns the batch-mean loss (before the
+    /// update). Errors and the rejection of non-finite steps are those of [`TrainState::step`];
+    /// a rejected step changes nothing.
+    pub fn step<M, Lo, T>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        optimizer: &O,
+        loss: &Lo,
+        inputs: &[L::Input],
+        targets: &[T],
+    ) -> Result<S, Error>
+    where
+        M: Math<S>,
+        Lo: Loss<S> + Sync,
+        T: Target<S, L::Output> + Sync,
+        Network<S, L, M>: Sync,
+        L::Input: Sync,
+        TrainState<S, L, Sgd<S>, CH>: Send,
+    {
+        optimizer.validate()?;
+        if inputs.is_empty() {
+            return Err(Error::EmptyBatch);
+        }
+        if inputs.len() != targets.len() {
+            return Err(Error::BatchLengthMismatch {
+                inputs: inputs.len(),
+                targets: targets.len(),
+            });
+        }
+        let n = inputs.len();
+        let shard = n.div_ceil(self.workers.len().max(1));
+        let shared: &Network<S, L, M> = net;
+        let mut results: Vec<Option<Result<S, Error>>> = vec![None; self.workers.len()];
+        self.pool.scope(|scope| {
+            for (((w, xs), ts), r) in self
+                .workers
+                .iter_mut()
+                .zip(inputs.chunks(shard))
+                .zip(targets.chunks(shard))
+                .zip(results.iter_mut())
+            {
+                scope.spawn(move |_| *r = Some(w.gradients(shared, loss, xs, ts)));
+            }
+        });
+        // Combine in shard order: loss and gradient weighted by each shard's share.
+        let total = S::from_usize(n);
+        let mut value = S::ZERO;
+        let mut parts = Vec::with_capacity(self.workers.len());
+        for ((w, r), xs) in self.workers.iter().zip(&results).zip(inputs.chunks(shard)) {
+            if let Some(r) = r {
+                let share = S::from_usize(xs.len()) / total;
+                value += share * r.clone()?;
+                parts.push((w.grad(), share));
+            }
+        }
+        self.main.set_weighted_gradient(net, &parts);
+        self.main.apply_gradient(net, optimizer, value)
+    }
+}
+
+/// One data-parallel step with a trainer built for the purpose: the form the CLI calls.
+///
+/// Equivalent to [`ParallelTrainer::step`]; keep the trainer between steps (it holds the
+/// optimizer state).
+pub fn step_parallel<S, L, O, M, Lo, T, const CH: usize>(
+    trainer: &mut ParallelTrainer<S, L, O, CH>,
+    net: &mut Network<S, L, M>,
+    optimizer: &O,
+    loss: &Lo,
+    inputs: &[L::Input],
+    targets: &[T],
+) -> Result<S, Error>
+where
+    S: Scalar,
+    L: Layer<S>,
+    O: Optimizer<S>,
+    M: Math<S>,
+    Lo: Loss<S> + Sync,
+    T: Target<S, L::Output> + Sync,
+    Network<S, L, M>: Sync,
+    L::Input: Sync,
+    TrainState<S, L, Sgd<S>, CH>: Send,
+{
+    trainer.step(net, optimizer, loss, inputs, targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stacknn::activation::{Identity, Relu};
+    use stacknn::layer::{Chain, Dense};
+    use stacknn::loss::SoftmaxCrossEntropy;
+    use stacknn::optim::Adam;
+    use stacknn::Rng;
+
+    type Mlp = Chain<Dense<f32, 20, 16, Relu>, Dense<f32, 16, 4, Identity>>;
+
+    fn data(n: usize, seed: u64) -> (Vec<[f32; 20]>, Vec<usize>) {
+        let mut r = Rng::seed(seed);
+        let xs = (0..n)
+            .map(|_| std::array::from_fn(|_| r.uniform_in(-1.0f32, 1.0)))
+            .collect();
+        (xs, (0..n).map(|i| i % 4).collect())
+    }
+
+    fn bits(net: &Network<f32, Mlp>) -> Vec<u32> {
+        let mut v = Vec::new();
+        net.layers
+            .weights(&mut |w| v.extend(w.iter().map(|x| x.to_bits())));
+        v
+    }
+
+    fn run(threads: usize) -> Vec<u32> {
+        let mut net = Network::<f32, Mlp>::new_zeroed();
+        net.init(4);
+        let mut tr = ParallelTrainer::<f32, Mlp, Adam<f32>, 8>::new(threads, 1).unwrap();
+        for k in 0..6 {
+            let (xs, ts) = data(37 + k, k as u64);
+            tr.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                .unwrap();
+        }
+        bits(&net)
+    }
+
+    #[test]
+    fn reproducible_for_a_given_thread_count() {
+        for t in [1, 2, 3] {
+            assert_eq!(run(t), run(t), "{t} threads");
+        }
+    }
+
+    #[test]
+    fn one_thread_is_exactly_the_serial_step() {
+        let mut net = Network::<f32, Mlp>::new_zeroed();
+        net.init(4);
+        let mut st = TrainState::<f32, Mlp, Adam<f32>, 8>::new(1);
+        for k in 0..6 {
+            let (xs, ts) = data(37 + k, k as u64);
+            st.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                .unwrap();
+        }
+        assert_eq!(bits(&net), run(1));
+    }
+
+    #[test]
+    fn two_threads_agree_with_serial_to_rounding() {
+        let a = run(2);
+        let mut net = Network::<f32, Mlp>::new_zeroed();
+        net.init(4);
+        let mut st = TrainState::<f32, Mlp, Adam<f32>, 8>::new(1);
+        for k in 0..6 {
+            let (xs, ts) = data(37 + k, k as u64);
+            st.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                .unwrap();
+        }
+        for (x, y) in a.iter().zip(bits(&net)) {
+            let (x, y) = (f32::from_bits(*x), f32::from_bits(y));
+            assert!((x - y).abs() <= 1e-4 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+    }
+
+    #[test]
+    fn rejected_steps_change_nothing() {
+        let mut net = Network::<f32, Mlp>::new_zeroed();
+        net.init(4);
+        let before = bits(&net);
+        let mut tr = ParallelTrainer::<f32, Mlp, Adam<f32>, 8>::new(2, 1).unwrap();
+        let (mut xs, ts) = data(10, 0);
+        xs[7][3] = f32::NAN;
+        let r = tr.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts);
+        assert!(matches!(
+            r,
+            Err(Error::NonFiniteLoss | Error::NonFiniteGradient)
+        ));
+        assert_eq!(bits(&net), before);
+        assert_eq!(tr.state().steps(), 0);
+        let r = tr.step(
+            &mut net,
+            &Adam::new(0.01),
+            &SoftmaxCrossEntropy,
+            &xs,
+            &ts[..3],
+        );
+        assert!(matches!(r, Err(Error::BatchLengthMismatch { .. })));
+    }
+}
