@@ -249,10 +249,10 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
     /// Data-parallel training computes the mean gradient of each shard of a batch (shard k of
     /// nₖ samples out of n) and combines them with wₖ = nₖ/n. `net` is only borrowed mutably to
     /// walk the parameters; it is not changed.
-    pub fn set_weighted_gradient<'a, M: Math<S>>(
+    pub fn set_weighted_gradient<M: Math<S>>(
         &mut self,
         net: &mut Network<S, L, M>,
-        parts: &[(&'a L::Params<S>, S)],
+        parts: &[(&L::Params<S>, S)],
     ) {
         self.grad.zero();
         for &(g, w) in parts {

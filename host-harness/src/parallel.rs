@@ -163,7 +163,7 @@ where
         for ((w, r), xs) in self.workers.iter().zip(&results).zip(inputs.chunks(shard)) {
             if let Some(r) = r {
                 let share = S::from_usize(xs.len()) / total;
-                value += share * r.clone()?;
+                value += share * (*r)?;
                 parts.push((w.grad(), share));
             }
         }
