@@ -636,3 +636,42 @@ fn a_mixed_network_trains_only_its_trainable_layers() {
         );
     }
 }
+
+/// Every optimizer, with its default hyper-parameters, trains a small classifier through the
+/// trainer (f32, 2-16-3, softmax cross-entropy, 48 points in 3 blobs, full batch): no step is
+/// rejected, and the loss after 300 steps is below 90 % of its starting value (measured: from
+/// 1.237 to between 0.0000 (RMSprop, SantaE) and 1.021 (AdaGrad, whose default η = 1e-3 is small)).
+#[test]
+fn every_optimizer_trains_a_classifier_with_its_defaults() {
+    use stacknn::loss::SoftmaxCrossEntropy;
+    type Net = Chain<Dense<f32, 2, 16, Tanh>, Dense<f32, 16, 3>>;
+    let centres = [[-1.0f32, -1.0], [1.0, -0.5], [0.0, 1.0]];
+    let mut rng = Rng::seed(11);
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for i in 0..48 {
+        let c = centres[i % 3];
+        xs.push([
+            c[0] + 0.3 * rng.normal::<f32, Libm>(),
+            c[1] + 0.3 * rng.normal::<f32, Libm>(),
+        ]);
+        ys.push(i % 3);
+    }
+    for &name in NAMES {
+        let opt = by_name::<f32>(name, None).unwrap();
+        let mut net = Network::<f32, Net>::new_zeroed();
+        net.init(3);
+        let mut state = TrainState::<f32, Net, AnyOptimizer<f32>>::new(4);
+        let mut losses = Vec::new();
+        for _ in 0..300 {
+            let l = state
+                .step(&mut net, &opt, &SoftmaxCrossEntropy, &xs, &ys)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            losses.push(l);
+        }
+        let (first, last) = (losses[0], *losses.last().unwrap());
+        eprintln!("{name:14} loss {first:.4} -> {last:.4}");
+        assert!(net.is_finite(), "{name}");
+        assert!(last < 0.9 * first, "{name}: {first} -> {last}");
+    }
+}
