@@ -10,6 +10,8 @@ use firmware_example::report;
 use firmware_example::report_line;
 
 const LEN: usize = stacknn::model_file::encoded_len::<f32, model::Mlp>();
+// Only read at compile time, to build `CORRUPT`: the binary holds one copy, in flash.
+#[allow(clippy::large_const_arrays)]
 const MODEL: [u8; LEN] = *include_bytes!("../../assets/model.snn");
 /// The byte to damage: inside the first layer's weights.
 const FLIPPED_BYTE: usize = 256 + 40_000;
