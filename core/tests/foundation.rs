@@ -613,3 +613,15 @@ fn training_reduces_the_loss_on_a_small_problem() {
     assert!(last < 0.05 * first, "{first} → {last}");
     assert!(xs.iter().zip(&ys).all(|(x, &y)| net.predict(x) == y));
 }
+
+#[test]
+fn nan_inputs_propagate_instead_of_looking_plausible() {
+    type N = Chain<Dense<f32, 4, 8, Relu>, Dense<f32, 8, 3>>;
+    let mut net = Network::<f32, N>::new_zeroed();
+    net.init(8);
+    let mut y = [0.0f32; 3];
+    net.forward(&[f32::NAN, 0.0, 0.0, 0.0], &mut y);
+    assert!(y.iter().all(|v| v.is_nan()), "{y:?}");
+    net.forward(&[0.5, 0.0, 0.0, 0.0], &mut y);
+    assert!(y.iter().all(|v| v.is_finite()), "{y:?}");
+}

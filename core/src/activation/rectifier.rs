@@ -8,7 +8,7 @@ use zerocopy::{FromBytes, Immutable, KnownLayout};
 /// Rectified linear unit (Nair & Hinton 2010; Glorot, Bordes & Bengio 2011):
 /// f(x) = max(x, 0); f′(x) = 1 for x > 0, 0 for x < 0.
 ///
-/// At the kink x = 0 the sub-gradient 0 is chosen, as PyTorch does.
+/// At the kink x = 0 the sub-gradient 0 is chosen, as PyTorch does. NaN propagates: f(NaN) = NaN.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, FromBytes, Immutable, KnownLayout)]
 pub struct Relu;
 
@@ -20,10 +20,12 @@ impl Relu {
 impl<S: Scalar> Elementwise<S> for Relu {
     #[inline(always)]
     fn f<M: Math<S>>(&self, x: S) -> S {
-        if x > S::ZERO {
-            x
-        } else {
+        // Written so that NaN propagates (NaN < 0 is false), as in PyTorch: a NaN input must not
+        // turn into a plausible-looking 0.
+        if x < S::ZERO {
             S::ZERO
+        } else {
+            x
         }
     }
     #[inline(always)]
@@ -52,12 +54,13 @@ impl<S: Scalar> Elementwise<S> for Relu6 {
     #[inline(always)]
     fn f<M: Math<S>>(&self, x: S) -> S {
         let six = S::from_f64(6.0);
-        if x > six {
-            six
-        } else if x > S::ZERO {
-            x
-        } else {
+        // NaN falls through both comparisons and propagates.
+        if x < S::ZERO {
             S::ZERO
+        } else if x > six {
+            six
+        } else {
+            x
         }
     }
     #[inline(always)]
