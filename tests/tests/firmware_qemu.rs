@@ -199,11 +199,22 @@ impl Run {
 
 /// Runs a firmware binary in QEMU; a run longer than `timeout` is killed and fails the test.
 fn run(bin: &str, timeout: Duration) -> Run {
-    let elf = built().join(bin);
+    run_elf(&built().join(bin), &[], timeout)
+}
+
+fn run_elf(elf: &Path, qemu_args: &[&str], timeout: Duration) -> Run {
+    let bin = elf
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let elf = elf.to_path_buf();
     let mut child = Command::new("qemu-system-arm")
         .args(["-machine", "mps2-an386", "-cpu", "cortex-m4"])
         .args(["-display", "none", "-serial", "none", "-monitor", "none"])
-        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .args(["-semihosting-config", "enable=on,target=native"])
+        .args(qemu_args)
+        .arg("-kernel")
         .arg(&elf)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -444,4 +455,82 @@ fn fine_tuning_improves_held_out_accuracy_and_matches_host() {
         &log[..log.len().min(2000)]
     );
     assert_eq!(log.matches(" loss ").count(), steps.len());
+}
+
+#[test]
+fn hardfault_and_panic_exit_with_failure_instead_of_hanging() {
+    let r = run("fault_hardfault", Duration::from_secs(30));
+    assert_eq!(r.code, 3, "HardFault exit code; report:\n{}", r.stderr);
+    assert_eq!(r.lines("hardfault").count(), 1);
+    assert!(r.defmt_log().contains("HardFault at pc"));
+
+    let r = run("fault_panic", Duration::from_secs(30));
+    assert_eq!(r.code, 4, "panic exit code; report:\n{}", r.stderr);
+    let line = r.line("panic").join(" ");
+    assert!(line.contains("fault_panic.rs"), "{}", r.stderr);
+    assert!(r.stderr.contains("index out of bounds"), "{}", r.stderr);
+    assert!(r.defmt_log().contains("index out of bounds"));
+}
+
+/// The measurement tool of `measure.sh`: the `bench` build runs under `-icount shift=0` and gives
+/// the same instruction counts twice; the counts are plausible for an M4F (at least one
+/// instruction per multiply-add: there is no SIMD f32 on it).
+#[test]
+fn bench_counts_instructions_deterministically() {
+    let dir = firmware_dir();
+    let target_dir = dir.join("target");
+    require_tools();
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--release",
+            "--features",
+            "bench",
+            "--bin",
+            "bench",
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(&dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("running cargo");
+    assert!(
+        out.status.success(),
+        "building the bench failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let elf = target_dir.join(TARGET).join("release").join("bench");
+    let counts = || {
+        let r = run_elf(&elf, &["-icount", "shift=0"], Duration::from_secs(60));
+        assert_eq!(r.code, EXIT_PASS, "report:\n{}", r.stderr);
+        r.lines("bench")
+            .filter(|w| w.len() > 1 && w[1].starts_with("instructions="))
+            .map(|w| {
+                let n: u64 = w[1].strip_prefix("instructions=").unwrap().parse().unwrap();
+                (w[0].to_string(), n)
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = counts();
+    assert_eq!(a, counts(), "instruction counts must be deterministic");
+    let get = |name: &str| {
+        a.iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} in {a:?}"))
+            .1
+    };
+    for k in ["dense784x100_forward", "dense784x100_dx", "dense784x100_dw"] {
+        let per_mac = get(k) as f64 / 78_400.0;
+        assert!(
+            (1.0..10.0).contains(&per_mac),
+            "{k}: {per_mac} instructions per multiply-add"
+        );
+    }
+    assert!(get("inference_per_image") > get("dense784x100_forward"));
+    assert!(get("finetune_step_per_sample") > get("head_step_per_sample"));
 }
