@@ -5,6 +5,9 @@
 pub mod arch;
 pub mod firmware;
 pub mod idx;
+pub mod interop;
 pub mod model;
 pub mod parallel;
+pub mod plot;
 pub mod train;
+pub mod verify;
