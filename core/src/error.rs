@@ -13,6 +13,8 @@ pub enum NameKind {
     Loss,
     /// An optimizer (`optim::by_name`).
     Optimizer,
+    /// A hyper-parameter of an optimizer (`optim::AnyOptimizer::with_param`).
+    Hyperparameter,
 }
 
 impl fmt::Display for NameKind {
@@ -21,6 +23,7 @@ impl fmt::Display for NameKind {
             NameKind::Activation => "activation",
             NameKind::Loss => "loss",
             NameKind::Optimizer => "optimizer",
+            NameKind::Hyperparameter => "hyper-parameter",
         })
     }
 }

@@ -315,6 +315,68 @@ fn names_are_the_catalogue() {
 }
 
 #[test]
+fn hyper_parameters_are_set_by_name() {
+    for &name in NAMES {
+        let o = by_name::<f64>(name, None).unwrap();
+        assert_eq!(o.param_names()[0], "lr", "{name}");
+        for &p in o.param_names() {
+            let r = o.with_param(p, 0.25);
+            match p {
+                "burnin" => assert_eq!(r, Err(Error::InvalidParameter("burnin"))),
+                "noise" => assert_eq!(r, Err(Error::InvalidParameter("noise"))),
+                _ => assert!(r.is_ok(), "{name}.{p} = 0.25: {r:?}"),
+            }
+            assert_ne!(r, Ok(o), "{name}.{p}: the value is stored");
+        }
+        assert_eq!(
+            o.with_param("no_such_parameter", 0.5),
+            Err(Error::UnknownName(NameKind::Hyperparameter)),
+        );
+    }
+    let adam = by_name::<f64>("Adam", None)
+        .unwrap()
+        .with_param("beta2", 0.99)
+        .unwrap();
+    assert_eq!(
+        adam,
+        Adam {
+            beta2: 0.99,
+            ..Adam::default()
+        }
+        .into()
+    );
+    let santa = by_name::<f64>("SantaSSS", Some(0.003)).unwrap();
+    let santa = santa
+        .with_param("burnin", 40.0)
+        .unwrap()
+        .with_param("noise", 0.0)
+        .unwrap();
+    assert_eq!(
+        santa,
+        SantaSss {
+            lr: 0.003,
+            burnin: 40,
+            noise: false,
+            ..SantaSss::default()
+        }
+        .into()
+    );
+    let nag = by_name::<f32>("NAG", None).unwrap();
+    assert_eq!(
+        nag.with_param("momentum", 1.0),
+        Err(Error::InvalidParameter("momentum"))
+    );
+    assert_eq!(
+        nag.with_param("lr", -1.0),
+        Err(Error::InvalidParameter("lr"))
+    );
+    assert_eq!(
+        nag.with_param("beta1", 0.9),
+        Err(Error::UnknownName(NameKind::Hyperparameter))
+    );
+}
+
+#[test]
 fn unknown_names_and_bad_hyper_parameters_are_typed_errors() {
     let unknown = Err(Error::UnknownName(NameKind::Optimizer));
     for name in ["SDG", "adam", "", "Adam ", "AMSGRAD", "Santa"] {

@@ -97,6 +97,144 @@ catalogue! {
     "AMSBound" => AmsBound(AmsBound),
 }
 
+/// Sets a Santa hyper-parameter; `Err` for an invalid `burnin` or `noise` value.
+macro_rules! santa_param {
+    ($o:ident, $key:ident, $value:ident, $set:ident) => {
+        match $key {
+            "sigma" => $set(&mut $o.sigma),
+            "lambda" => $set(&mut $o.lambda),
+            "gamma" => $set(&mut $o.gamma),
+            "c" => $set(&mut $o.c),
+            "n" => $set(&mut $o.n),
+            "burnin" => {
+                let v = $value.to_f64();
+                // Whole numbers in 0..2⁵³ convert exactly.
+                let whole = (0.0..=9_007_199_254_740_992.0).contains(&v) && v == (v as u64) as f64;
+                if !whole {
+                    return Err(Error::InvalidParameter("burnin"));
+                }
+                $o.burnin = v as u64;
+                true
+            }
+            "noise" => {
+                $o.noise = if $value == S::ONE {
+                    true
+                } else if $value == S::ZERO {
+                    false
+                } else {
+                    return Err(Error::InvalidParameter("noise"));
+                };
+                true
+            }
+            _ => false,
+        }
+    };
+}
+
+/// Sets an AdaBound/AMSBound hyper-parameter.
+macro_rules! bound_param {
+    ($o:ident, $key:ident, $set:ident) => {
+        match $key {
+            "beta1" => $set(&mut $o.beta1),
+            "beta2" => $set(&mut $o.beta2),
+            "final_lr" => $set(&mut $o.final_lr),
+            "gamma" => $set(&mut $o.gamma),
+            "eps" => $set(&mut $o.eps),
+            _ => false,
+        }
+    };
+}
+
+impl<S: Scalar> AnyOptimizer<S> {
+    /// The names of the hyper-parameters [`AnyOptimizer::with_param`] accepts for this
+    /// optimizer (its struct's field names), `lr` first.
+    pub fn param_names(&self) -> &'static [&'static str] {
+        match self {
+            Self::Sgd(_) => &["lr"],
+            Self::Msgd(_) | Self::Nag(_) => &["lr", "momentum"],
+            Self::AdaGrad(_) | Self::Smorms3(_) => &["lr", "eps"],
+            Self::RmsProp(_) | Self::AdaDelta(_) => &["lr", "rho", "eps"],
+            Self::Adam(_) | Self::AmsGrad(_) => &["lr", "beta1", "beta2", "eps"],
+            Self::RmsPropGraves(_) => &["lr", "rho", "momentum", "eps"],
+            Self::AdaMax(_) => &["lr", "beta1", "beta2"],
+            Self::Nadam(_) => &["lr", "mu", "nu", "eps"],
+            Self::Eve(_) => &["lr", "beta1", "beta2", "beta3", "small_k", "big_k", "eps"],
+            Self::SantaE(_) | Self::SantaSss(_) => &[
+                "lr", "sigma", "lambda", "gamma", "burnin", "c", "n", "noise",
+            ],
+            Self::AdaBound(_) | Self::AmsBound(_) => {
+                &["lr", "beta1", "beta2", "final_lr", "gamma", "eps"]
+            }
+        }
+    }
+
+    /// The same optimizer with the hyper-parameter `name` (one of
+    /// [`AnyOptimizer::param_names`]) set to `value`, validated. Santa's `burnin` takes a
+    /// whole number and `noise` takes 0 (off) or 1 (on).
+    ///
+    /// Errors: [`Error::UnknownName`]`(`[`NameKind::Hyperparameter`]`)` for a name this optimizer
+    /// does not have; [`Error::InvalidParameter`] naming the first hyper-parameter out of range.
+    ///
+    /// ```
+    /// use stacknn::optim::by_name;
+    /// use stacknn::{Error, NameKind};
+    /// let adam = by_name::<f32>("Adam", None).unwrap().with_param("beta2", 0.99).unwrap();
+    /// assert_eq!(adam.param_names(), ["lr", "beta1", "beta2", "eps"]);
+    /// assert_eq!(adam.with_param("beta2", 1.0), Err(Error::InvalidParameter("beta2")));
+    /// assert_eq!(adam.with_param("mu", 0.9), Err(Error::UnknownName(NameKind::Hyperparameter)));
+    /// ```
+    pub fn with_param(mut self, name: &str, value: S) -> Result<Self, Error> {
+        let set = |field: &mut S| {
+            *field = value;
+            true
+        };
+        let found = match (&mut self, name) {
+            (o, "lr") => {
+                *o = o.with_lr(value);
+                true
+            }
+            (Self::Msgd(o), "momentum") => set(&mut o.momentum),
+            (Self::Nag(o), "momentum") => set(&mut o.momentum),
+            (Self::AdaGrad(o), "eps") => set(&mut o.eps),
+            (Self::Smorms3(o), "eps") => set(&mut o.eps),
+            (Self::RmsProp(o), "rho") => set(&mut o.rho),
+            (Self::RmsProp(o), "eps") => set(&mut o.eps),
+            (Self::AdaDelta(o), "rho") => set(&mut o.rho),
+            (Self::AdaDelta(o), "eps") => set(&mut o.eps),
+            (Self::Adam(o), "beta1") => set(&mut o.beta1),
+            (Self::Adam(o), "beta2") => set(&mut o.beta2),
+            (Self::Adam(o), "eps") => set(&mut o.eps),
+            (Self::AmsGrad(o), "beta1") => set(&mut o.beta1),
+            (Self::AmsGrad(o), "beta2") => set(&mut o.beta2),
+            (Self::AmsGrad(o), "eps") => set(&mut o.eps),
+            (Self::RmsPropGraves(o), "rho") => set(&mut o.rho),
+            (Self::RmsPropGraves(o), "momentum") => set(&mut o.momentum),
+            (Self::RmsPropGraves(o), "eps") => set(&mut o.eps),
+            (Self::AdaMax(o), "beta1") => set(&mut o.beta1),
+            (Self::AdaMax(o), "beta2") => set(&mut o.beta2),
+            (Self::Nadam(o), "mu") => set(&mut o.mu),
+            (Self::Nadam(o), "nu") => set(&mut o.nu),
+            (Self::Nadam(o), "eps") => set(&mut o.eps),
+            (Self::Eve(o), "beta1") => set(&mut o.beta1),
+            (Self::Eve(o), "beta2") => set(&mut o.beta2),
+            (Self::Eve(o), "beta3") => set(&mut o.beta3),
+            (Self::Eve(o), "small_k") => set(&mut o.small_k),
+            (Self::Eve(o), "big_k") => set(&mut o.big_k),
+            (Self::Eve(o), "eps") => set(&mut o.eps),
+            (Self::SantaE(o), key) => santa_param!(o, key, value, set),
+            (Self::SantaSss(o), key) => santa_param!(o, key, value, set),
+            (Self::AdaBound(o), key) => bound_param!(o, key, set),
+            (Self::AmsBound(o), key) => bound_param!(o, key, set),
+            _ => false,
+        };
+        if !found {
+            return Err(Error::UnknownName(NameKind::Hyperparameter));
+        }
+        self.validate()?;
+        Ok(self)
+    }
+}
+
 /// Looks an optimizer up by its registry key (one of [`NAMES`], exact and case-sensitive), with
 /// its default hyper-parameters and, if given, the learning rate (step size) `lr`.
 ///
