@@ -52,7 +52,10 @@ impl<S, L: Clone, M> Clone for Network<S, L, M> {
 impl<S, L, M> Network<S, L, M> {
     /// Wraps `layers` (usable in `const` and `static` items).
     pub const fn new(layers: L) -> Self {
-        Self { layers, backend: PhantomData }
+        Self {
+            layers,
+            backend: PhantomData,
+        }
     }
 }
 
@@ -82,7 +85,8 @@ impl<S: Scalar, L: Layer<S>, M: Math<S>> Network<S, L, M> {
     /// `true` if every parameter is finite.
     pub fn is_finite(&self) -> bool {
         let mut ok = true;
-        self.layers.weights(&mut |w| ok &= w.iter().all(|v| v.is_finite()));
+        self.layers
+            .weights(&mut |w| ok &= w.iter().all(|v| v.is_finite()));
         ok
     }
 }

@@ -17,7 +17,9 @@
 mod cross_entropy;
 mod squared;
 
-pub use cross_entropy::{BinaryCrossEntropy, CrossEntropy, SigmoidCrossEntropy, SoftmaxCrossEntropy};
+pub use cross_entropy::{
+    BinaryCrossEntropy, CrossEntropy, SigmoidCrossEntropy, SoftmaxCrossEntropy,
+};
 pub use squared::SquaredError;
 
 use crate::error::{Error, NameKind};
@@ -61,8 +63,13 @@ pub enum LossKind {
 
 impl LossKind {
     /// Every loss name, in catalogue order.
-    pub const NAMES: &'static [&'static str] =
-        &["Square", "Binary", "Cross", "SigmoidCrossEntropy", "SoftmaxCrossEntropy"];
+    pub const NAMES: &'static [&'static str] = &[
+        "Square",
+        "Binary",
+        "Cross",
+        "SigmoidCrossEntropy",
+        "SoftmaxCrossEntropy",
+    ];
 
     /// Every loss, in the order of [`LossKind::NAMES`].
     pub const ALL: &'static [LossKind] = &[
@@ -96,7 +103,10 @@ impl LossKind {
     /// `true` for the losses that take logits (the network's last activation should be the
     /// identity); `false` for those that take probabilities or raw values.
     pub fn takes_logits(self) -> bool {
-        matches!(self, LossKind::SigmoidCrossEntropy | LossKind::SoftmaxCrossEntropy)
+        matches!(
+            self,
+            LossKind::SigmoidCrossEntropy | LossKind::SoftmaxCrossEntropy
+        )
     }
 }
 

@@ -19,7 +19,10 @@ pub struct SquaredError;
 
 impl<S: Scalar> Loss<S> for SquaredError {
     fn value<M: Math<S>>(&self, y: &[S], t: &[S]) -> S {
-        let s = y.iter().zip(t).fold(S::ZERO, |a, (&y, &t)| a + (y - t) * (y - t));
+        let s = y
+            .iter()
+            .zip(t)
+            .fold(S::ZERO, |a, (&y, &t)| a + (y - t) * (y - t));
         S::HALF * s
     }
     fn value_grad<M: Math<S>>(&self, y: &[S], t: &[S], dy: &mut [S]) -> S {
