@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p host-harness --example bench_compare -- [--data DIR] [--seconds S]
-//!     [--repeats R] [--threads T] [--only NAME,NAME]
+//!     [--repeats R] [--threads T] [--only NAME,NAME] [--label NAME]
 //! ```
 //! Each figure is the median of R timed runs of at least S seconds each, after a warm-up.
 
@@ -28,6 +28,8 @@ struct Opts {
     repeats: usize,
     threads: usize,
     only: Option<Vec<String>>,
+    /// Name of this build in the output (`portable`: default target; `native`: host CPU).
+    label: String,
 }
 
 fn parse() -> Opts {
@@ -37,6 +39,7 @@ fn parse() -> Opts {
         repeats: 3,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         only: None,
+        label: "portable".into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -46,6 +49,7 @@ fn parse() -> Opts {
             "--seconds" => o.seconds = v().parse().expect("--seconds"),
             "--repeats" => o.repeats = v().parse().expect("--repeats"),
             "--threads" => o.threads = v().parse().expect("--threads"),
+            "--label" => o.label = v(),
             "--only" => o.only = Some(v().split(',').map(str::to_owned).collect()),
             _ => panic!("unknown argument {a}"),
         }
@@ -113,7 +117,7 @@ fn train<L, O, const CH: usize>(
         .expect("step");
         batch
     });
-    emit(name, "portable", 1, rate, "samples/s");
+    emit(name, &o.label, 1, rate, "samples/s");
     if threads > 1 {
         let mut tr = ParallelTrainer::<f32, L, O, CH>::new(threads, 1).expect("pool");
         let mut k = 0;
@@ -130,7 +134,13 @@ fn train<L, O, const CH: usize>(
             .expect("step");
             batch
         });
-        emit(name, "parallel", threads, rate, "samples/s");
+        emit(
+            name,
+            &format!("{}, {threads} threads", o.label),
+            threads,
+            rate,
+            "samples/s",
+        );
     }
 }
 
@@ -169,6 +179,6 @@ fn main() {
             }
             100
         });
-        emit("mlp100_infer_b1", "portable", 1, 1e6 / rate, "us/sample");
+        emit("mlp100_infer_b1", &o.label, 1, 1e6 / rate, "us/sample");
     }
 }

@@ -31,6 +31,19 @@ pub const BLOCK: usize = 16;
 /// Lanes of one accumulator row: 16 adjacent outputs, inputs or samples.
 const LANES: usize = 16;
 
+/// Rows of a batched tile (see the SSE2 / scalar variant).
+#[cfg(target_feature = "avx512f")]
+pub const ROWS: usize = 4;
+/// Rows of a batched tile (see the AVX-512 variant).
+#[cfg(all(target_feature = "avx2", not(target_feature = "avx512f")))]
+pub const ROWS: usize = 4;
+/// Rows of a batched tile: enough independent accumulators (`ROWS · 16 / lanes per register`)
+/// to hide the add latency — 2 with SSE2 or a scalar FPU, 4 with AVX2, 8 with AVX-512. It only
+/// changes how many chains run side by side, never the order within a chain, so every choice
+/// gives the same bits.
+#[cfg(not(target_feature = "avx2"))]
+pub const ROWS: usize = 2;
+
 /// Independent output chains of the single-sample forward kernel.
 const CHAINS: usize = 8;
 
@@ -110,8 +123,9 @@ pub fn affine_batch<S: Scalar, const I: usize, const O: usize>(
     }
 }
 
-/// One block of at most `NB` samples: the inputs are transposed into a panel `xt[i][s]`, then a
-/// tile of 2 outputs × `NB` samples is accumulated over i, broadcasting `w[o][i]`.
+/// One block of at most `NB` samples: the inputs are transposed into a panel `xt[i][s]`, and
+/// for each group of [`ROWS`] outputs the weights into a panel `wp[i][r]`; then a tile of
+/// `ROWS` outputs × `NB` samples is accumulated over i.
 #[inline(never)]
 fn affine_block<S: Scalar, const I: usize, const O: usize, const NB: usize>(
     w: &[[S; I]; O],
@@ -127,27 +141,36 @@ fn affine_block<S: Scalar, const I: usize, const O: usize, const NB: usize>(
             }
         }
     }
-    let mut rows = w.chunks_exact(2);
-    let mut bs = b.chunks_exact(2);
+    let mut wp = [[S::ZERO; ROWS]; I];
+    let mut rows = w.chunks_exact(ROWS);
+    let mut bs = b.chunks_exact(ROWS);
     let mut o = 0;
-    for (pair, bp) in (&mut rows).zip(&mut bs) {
-        if let ([w0, w1], [b0, b1]) = (pair, bp) {
-            let mut a0 = [S::ZERO; NB];
-            let mut a1 = [S::ZERO; NB];
-            for ((&u0, &u1), xr) in w0.iter().zip(w1).zip(&xt) {
-                for ((p0, p1), &xv) in a0.iter_mut().zip(a1.iter_mut()).zip(xr) {
-                    *p0 += u0 * xv;
-                    *p1 += u1 * xv;
-                }
-            }
-            for ((z, &p0), &p1) in zs.iter_mut().zip(&a0).zip(&a1) {
-                if let Some([z0, z1]) = z.get_mut(o..o + 2) {
-                    *z0 = p0 + *b0;
-                    *z1 = p1 + *b1;
+    for (rb, bb) in (&mut rows).zip(&mut bs) {
+        for (r, row) in rb.iter().enumerate() {
+            for (p, &v) in wp.iter_mut().zip(row) {
+                if let Some(slot) = p.get_mut(r) {
+                    *slot = v;
                 }
             }
         }
-        o += 2;
+        let mut acc = [[S::ZERO; NB]; ROWS];
+        for (wr, xr) in wp.iter().zip(&xt) {
+            for (a, &wv) in acc.iter_mut().zip(wr) {
+                for (p, &xv) in a.iter_mut().zip(xr) {
+                    *p += wv * xv;
+                }
+            }
+        }
+        for (s, z) in zs.iter_mut().enumerate() {
+            if let Some(z) = z.get_mut(o..o + ROWS) {
+                for ((z, a), &bo) in z.iter_mut().zip(&acc).zip(bb) {
+                    if let Some(&v) = a.get(s) {
+                        *z = v + bo;
+                    }
+                }
+            }
+        }
+        o += ROWS;
     }
     for (w0, &b0) in rows.remainder().iter().zip(bs.remainder()) {
         let mut a0 = [S::ZERO; NB];
@@ -167,8 +190,8 @@ fn affine_block<S: Scalar, const I: usize, const O: usize, const NB: usize>(
 
 /// `dx[s] = Wᵀ·dz[s]` for a batch; each `dx[s][i]` summed over o ascending from 0.
 ///
-/// Tiles of 2 samples × 16 inputs: each weight row segment `w[o][i..i+16]` is loaded once and
-/// used for both samples.
+/// Tiles of [`ROWS`] samples × 16 inputs: each weight row segment `w[o][i..i+16]` is loaded once
+/// and used for all the samples of the tile (their `dz[s][o]` gathered into a panel first).
 pub fn input_gradient_batch<S: Scalar, const I: usize, const O: usize>(
     w: &[[S; I]; O],
     dz: &[[S; O]],
@@ -180,28 +203,39 @@ pub fn input_gradient_batch<S: Scalar, const I: usize, const O: usize>(
         dx.get_mut(..n).unwrap_or(&mut []),
     );
     let full = I / LANES * LANES;
-    // Full lanes: 16 inputs at a time.
-    let mut i0 = 0;
-    while i0 < full {
-        let mut dzp = dz.chunks_exact(2);
-        let mut dxp = dx.chunks_exact_mut(2);
-        for (dzs, dxs) in (&mut dzp).zip(&mut dxp) {
-            if let ([d0, d1], [x0, x1]) = (dzs, dxs) {
-                let mut a0 = [S::ZERO; LANES];
-                let mut a1 = [S::ZERO; LANES];
-                for ((row, &e0), &e1) in w.iter().zip(d0).zip(d1) {
-                    if let Some(seg) = lanes::<S>(row, i0) {
-                        for ((p0, p1), &wv) in a0.iter_mut().zip(a1.iter_mut()).zip(seg) {
-                            *p0 += wv * e0;
-                            *p1 += wv * e1;
+    let mut dzp = dz.chunks_exact(ROWS);
+    let mut dxp = dx.chunks_exact_mut(ROWS);
+    for (dzs, dxs) in (&mut dzp).zip(&mut dxp) {
+        // dzt[o][r] = dz[s + r][o]
+        let mut dzt = [[S::ZERO; ROWS]; O];
+        for (r, d) in dzs.iter().enumerate() {
+            for (p, &v) in dzt.iter_mut().zip(d) {
+                if let Some(slot) = p.get_mut(r) {
+                    *slot = v;
+                }
+            }
+        }
+        let mut i0 = 0;
+        while i0 < full {
+            let mut acc = [[S::ZERO; LANES]; ROWS];
+            for (row, e) in w.iter().zip(&dzt) {
+                if let Some(seg) = lanes::<S>(row, i0) {
+                    for (a, &ev) in acc.iter_mut().zip(e) {
+                        for (p, &wv) in a.iter_mut().zip(seg) {
+                            *p += wv * ev;
                         }
                     }
                 }
-                store(x0, i0, &a0);
-                store(x1, i0, &a1);
             }
+            for (x, a) in dxs.iter_mut().zip(&acc) {
+                store(x, i0, a);
+            }
+            i0 += LANES;
         }
-        for (d0, x0) in dzp.remainder().iter().zip(dxp.into_remainder()) {
+    }
+    for (d0, x0) in dzp.remainder().iter().zip(dxp.into_remainder()) {
+        let mut i0 = 0;
+        while i0 < full {
             let mut a0 = [S::ZERO; LANES];
             for (row, &e0) in w.iter().zip(d0) {
                 if let Some(seg) = lanes::<S>(row, i0) {
@@ -211,8 +245,8 @@ pub fn input_gradient_batch<S: Scalar, const I: usize, const O: usize>(
                 }
             }
             store(x0, i0, &a0);
+            i0 += LANES;
         }
-        i0 += LANES;
     }
     // Remaining inputs (I mod 16), same order.
     if full < I {
@@ -230,9 +264,9 @@ pub fn input_gradient_batch<S: Scalar, const I: usize, const O: usize>(
 
 /// `g[o][i] += dz[s][o]·x[s][i]` and `gb[o] += dz[s][o]` for s in batch order.
 ///
-/// Tiles of 2 outputs × 16 inputs of the gradient are held in registers while the samples are
-/// added one after the other, so each gradient entry sees exactly the plain loop's sequence of
-/// adds.
+/// Tiles of [`ROWS`] outputs × 16 inputs of the gradient are held in registers while the samples
+/// are added one after the other, so each gradient entry sees exactly the plain loop's sequence
+/// of adds.
 pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
     g: &mut [[S; I]; O],
     gb: &mut [S; O],
@@ -247,45 +281,43 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
         }
     }
     let full = I / LANES * LANES;
-    let mut rows = g.chunks_exact_mut(2);
+    let mut rows = g.chunks_exact_mut(ROWS);
     let mut o = 0;
-    for pair in &mut rows {
-        if let [g0, g1] = pair {
-            let mut i0 = 0;
-            while i0 < full {
-                let mut a0 = load(g0, i0);
-                let mut a1 = load(g1, i0);
-                for (d, x) in dz.iter().zip(xs) {
-                    if let (Some(&e0), Some(&e1), Some(seg)) =
-                        (d.get(o), d.get(o + 1), lanes::<S>(x, i0))
-                    {
-                        for ((p0, p1), &xv) in a0.iter_mut().zip(a1.iter_mut()).zip(seg) {
-                            *p0 += e0 * xv;
-                            *p1 += e1 * xv;
+    for rb in &mut rows {
+        let mut i0 = 0;
+        while i0 < full {
+            let mut acc = [[S::ZERO; LANES]; ROWS];
+            for (a, row) in acc.iter_mut().zip(rb.iter()) {
+                *a = load(row, i0);
+            }
+            for (d, x) in dz.iter().zip(xs) {
+                let e = d
+                    .get(o..o + ROWS)
+                    .and_then(|e| <&[S; ROWS]>::try_from(e).ok());
+                if let (Some(e), Some(seg)) = (e, lanes::<S>(x, i0)) {
+                    for (a, &ev) in acc.iter_mut().zip(e) {
+                        for (p, &xv) in a.iter_mut().zip(seg) {
+                            *p += ev * xv;
                         }
                     }
                 }
-                store(g0, i0, &a0);
-                store(g1, i0, &a1);
-                i0 += LANES;
             }
-            if full < I {
-                for (d, x) in dz.iter().zip(xs) {
-                    if let (Some(&e0), Some(&e1)) = (d.get(o), d.get(o + 1)) {
-                        let xt = x.get(full..).unwrap_or(&[]);
-                        let t0 = g0.get_mut(full..).unwrap_or(&mut []);
-                        for (p, &xv) in t0.iter_mut().zip(xt) {
-                            *p += e0 * xv;
-                        }
-                        let t1 = g1.get_mut(full..).unwrap_or(&mut []);
-                        for (p, &xv) in t1.iter_mut().zip(xt) {
-                            *p += e1 * xv;
-                        }
+            for (row, a) in rb.iter_mut().zip(&acc) {
+                store(row, i0, a);
+            }
+            i0 += LANES;
+        }
+        if full < I {
+            for (d, x) in dz.iter().zip(xs) {
+                let xt = x.get(full..).unwrap_or(&[]);
+                for (row, &e) in rb.iter_mut().zip(d.get(o..).unwrap_or(&[])) {
+                    for (p, &xv) in row.get_mut(full..).unwrap_or(&mut []).iter_mut().zip(xt) {
+                        *p += e * xv;
                     }
                 }
             }
         }
-        o += 2;
+        o += ROWS;
     }
     for g0 in rows.into_remainder() {
         for (d, x) in dz.iter().zip(xs) {
@@ -295,6 +327,7 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
                 }
             }
         }
+        o += 1;
     }
 }
 

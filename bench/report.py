@@ -1,0 +1,68 @@
+"""Prints the bench/compare table from the JSON lines of the Rust and Python sides.
+
+    python bench/report.py results.jsonl
+
+Rows: the issue-8 workloads. Columns: PyTorch, numpy, each stacknn variant, and the ratios the
+issue asks for (stacknn over the faster peer; for batch-1 training over PyTorch; for inference,
+PyTorch's latency over stacknn's; parallel over the same build's single thread).
+"""
+
+import json
+import sys
+
+ORDER = [
+    ("mlp100_adam_b32", "784-100-10 ReLU, Adam, batch 32"),
+    ("mlp100_adam_b100", "784-100-10 ReLU, Adam, batch 100"),
+    ("mlp50_sgd_b100", "784-50-10 ReLU, SGD 0.1, batch 100"),
+    ("mlp1000_sgd_b100", "784-1000-10 ReLU, SGD 0.1, batch 100"),
+    ("mlp100_sgd_b1", "784-100-10 ReLU, online SGD, batch 1"),
+    ("mlp100_infer_b1", "784-100-10 inference, batch 1"),
+]
+
+
+def main():
+    rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+    res = {}
+    variants = []
+    for r in rows:
+        key = r["impl"] if r["impl"] != "stacknn" else "stacknn " + r["variant"]
+        res[(r["workload"], key)] = r["value"]
+        if r["impl"] == "stacknn" and key not in variants:
+            variants.append(key)
+    singles = [v for v in variants if "thread" not in v]
+    header = ["workload", "PyTorch", "numpy"] + variants
+    header += [f"{v} / best peer" for v in singles]
+    header += [f"{v} / own 1 thread" for v in variants if "thread" in v]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for wl, title in ORDER:
+        infer = wl.endswith("infer_b1")
+        unit = "µs/sample" if infer else "samples/s"
+        torch = res.get((wl, "torch"))
+        numpy = res.get((wl, "numpy"))
+        peers = [p for p in (torch, numpy) if p is not None]
+        cells = [f"{title} ({unit})"]
+        for v in [torch, numpy] + [res.get((wl, k)) for k in variants]:
+            cells.append("—" if v is None else (f"{v:.1f}" if infer else f"{v:,.0f}"))
+        for k in singles:
+            v = res.get((wl, k))
+            if v is None or not peers:
+                cells.append("—")
+            elif infer:
+                # Latency: how many times faster than the faster peer (PyTorch's / stacknn's).
+                cells.append(f"{min(peers) / v:.2f}× (PyTorch {torch / v:.2f}×)" if torch else f"{min(peers) / v:.2f}×")
+            elif wl.endswith("_b1") and torch:
+                cells.append(f"{v / max(peers):.2f}× (PyTorch {v / torch:.1f}×)")
+            else:
+                cells.append(f"{v / max(peers):.2f}×")
+        for k in variants:
+            if "thread" not in k:
+                continue
+            base = k.split(",")[0]
+            v, b = res.get((wl, k)), res.get((wl, base))
+            cells.append("—" if v is None or b is None else f"{v / b:.2f}×")
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+//! Criterion benches of the dense kernels and of whole training steps at the issue-8 shapes.
+//!
+//! ```text
+//! cargo bench -p stacknn --bench dense                 # everything (about 1 minute)
+//! cargo bench -p stacknn --bench dense -- train_step   # one group
+//! ```
+//! Throughput is reported in samples (elements) per second. The inputs are random numbers in
+//! [0, 1) (the kernels' speed does not depend on the values).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use stacknn::activation::{Identity, Relu};
+use stacknn::layer::{Chain, Dense};
+use stacknn::loss::SoftmaxCrossEntropy;
+use stacknn::optim::{Adam, Optimizer, Sgd};
+use stacknn::zerocopy::FromZeros;
+use stacknn::{Layer, Network, Rng, TrainState};
+
+type Mlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
+
+fn inputs<const I: usize>(n: usize, seed: u64) -> Vec<[f32; I]> {
+    let mut r = Rng::seed(seed);
+    (0..n)
+        .map(|_| std::array::from_fn(|_| r.uniform_in(0.0f32, 1.0)))
+        .collect()
+}
+
+fn layer<const I: usize, const O: usize>() -> Box<Dense<f32, I, O, Relu>> {
+    let mut d = Dense::<f32, I, O, Relu>::new_box_zeroed().unwrap();
+    d.init::<stacknn::math::Libm>(&mut Rng::seed(1));
+    d
+}
+
+fn forward_case<const I: usize, const O: usize>(c: &mut Criterion, n: usize) {
+    let d = layer::<I, O>();
+    let xs = inputs::<I>(n, 2);
+    let mut z = vec![[0.0f32; O]; n];
+    let mut y = vec![[0.0f32; O]; n];
+    let mut g = c.benchmark_group("dense_forward");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(
+        BenchmarkId::new(format!("{I}x{O}"), format!("batch{n}")),
+        |b| {
+            b.iter(|| {
+                if n == 1 {
+                    d.forward::<stacknn::math::Libm>(black_box(&xs[0]), &mut y[0]);
+                } else {
+                    d.forward_batch::<stacknn::math::Libm>(black_box(&xs), &mut z, &mut y);
+                }
+                black_box(&y);
+            })
+        },
+    );
+    g.finish();
+}
+
+fn backward_case<const I: usize, const O: usize>(c: &mut Criterion, n: usize, with_dx: bool) {
+    let d = layer::<I, O>();
+    let xs = inputs::<I>(n, 2);
+    let mut z = vec![[0.0f32; O]; n];
+    let mut y = vec![[0.0f32; O]; n];
+    d.forward_batch::<stacknn::math::Libm>(&xs, &mut z, &mut y);
+    let dy = inputs::<O>(n, 3);
+    let mut dx = vec![[0.0f32; I]; n];
+    let mut grad = stacknn::layer::DenseParams::<f32, I, O>::new_box_zeroed().unwrap();
+    let mut g = c.benchmark_group("dense_backward");
+    g.throughput(Throughput::Elements(n as u64));
+    let what = if with_dx { "dW+db+dx" } else { "dW+db" };
+    g.bench_function(
+        BenchmarkId::new(format!("{I}x{O}/{what}"), format!("batch{n}")),
+        |b| {
+            b.iter(|| {
+                let dx = if with_dx { Some(&mut dx[..]) } else { None };
+                d.backward_batch::<stacknn::math::Libm>(
+                    black_box(&xs),
+                    &mut z,
+                    &y,
+                    &dy,
+                    dx,
+                    &mut grad,
+                );
+                black_box(&grad);
+            })
+        },
+    );
+    g.finish();
+}
+
+fn step_case<const H: usize, O: Optimizer<f32>, const CH: usize>(
+    c: &mut Criterion,
+    name: &str,
+    opt: O,
+    n: usize,
+) where
+    Mlp<H>: Layer<f32, Input = [f32; 784], Output = [f32; 10]>,
+{
+    let mut net = Network::<f32, Mlp<H>>::new_box_zeroed().unwrap();
+    net.init(1);
+    let mut st = TrainState::<f32, Mlp<H>, O, CH>::new_box_zeroed().unwrap();
+    st.reset(1);
+    let xs = inputs::<784>(n, 4);
+    let ts: Vec<usize> = (0..n).map(|i| i % 10).collect();
+    let mut g = c.benchmark_group("train_step");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(BenchmarkId::new(name, format!("batch{n}/chunk{CH}")), |b| {
+        b.iter(|| {
+            black_box(
+                st.step(&mut net, &opt, &SoftmaxCrossEntropy, black_box(&xs), &ts)
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
+fn forward(c: &mut Criterion) {
+    forward_case::<784, 100>(c, 1);
+    forward_case::<784, 100>(c, 32);
+    forward_case::<784, 100>(c, 100);
+    forward_case::<784, 50>(c, 100);
+    forward_case::<784, 1000>(c, 100);
+    forward_case::<100, 10>(c, 32);
+}
+
+fn backward(c: &mut Criterion) {
+    backward_case::<784, 100>(c, 1, false);
+    backward_case::<784, 100>(c, 32, false);
+    backward_case::<784, 100>(c, 32, true);
+    backward_case::<784, 1000>(c, 100, false);
+    backward_case::<100, 10>(c, 32, true);
+}
+
+fn train_step(c: &mut Criterion) {
+    step_case::<100, _, 32>(c, "784-100-10 Adam", Adam::new(1e-3), 32);
+    step_case::<100, _, 1>(c, "784-100-10 Adam", Adam::new(1e-3), 32);
+    step_case::<100, _, 100>(c, "784-100-10 Adam", Adam::new(1e-3), 100);
+    step_case::<50, _, 100>(c, "784-50-10 SGD", Sgd::new(0.1), 100);
+    step_case::<1000, _, 100>(c, "784-1000-10 SGD", Sgd::new(0.1), 100);
+    step_case::<100, _, 1>(c, "784-100-10 SGD", Sgd::new(0.01), 1);
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = forward, backward, train_step
+}
+criterion_main!(benches);
