@@ -330,7 +330,18 @@ fn train_and_save(
         "epoch", "steps", "train loss", "test loss", "test acc", "time s"
     ));
     let json = out.json;
+    let hist_path = History::path_for(out_path);
+    let mut checkpoint_error = None;
     let trained = trainer::train(cfg, tr, te, &mut |ev| match ev {
+        // Save after every epoch, so a long run that is interrupted keeps its progress.
+        Event::Checkpoint { model, history } => {
+            if let Err(e) = model::save(model, out_path)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| history.save(&hist_path))
+            {
+                checkpoint_error.get_or_insert(e);
+            }
+        }
         Event::Start { steps } => pb = progress(steps, json),
         Event::Step { done, loss } => {
             pb.set_position(done as u64);
@@ -351,8 +362,10 @@ fn train_and_save(
         }),
     })?;
     pb.finish_and_clear();
+    if let Some(e) = checkpoint_error {
+        return Err(e.context("saving a checkpoint"));
+    }
     model::save(&*trained.model, out_path)?;
-    let hist_path = History::path_for(out_path);
     trained.history.save(&hist_path)?;
     let code = match &trained.history.stopped {
         Some(why) => {

@@ -138,7 +138,7 @@ pub enum TrainError {
 }
 
 /// Events reported while training (for progress bars and logs).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Event<'a> {
     /// Training starts: the total number of steps.
     Start {
@@ -154,6 +154,13 @@ pub enum Event<'a> {
     },
     /// An evaluation point.
     Epoch(&'a EpochRecord),
+    /// After each evaluation point: the model and the history so far (to save a checkpoint).
+    Checkpoint {
+        /// The model.
+        model: &'a dyn Model,
+        /// The history so far.
+        history: &'a History,
+    },
 }
 
 /// The parts of a config resolved to core values.
@@ -373,6 +380,8 @@ fn record(
     };
     on_event(Event::Epoch(&rec));
     history.epochs.push(rec);
+    history.seconds = start.elapsed().as_secs_f64();
+    on_event(Event::Checkpoint { model, history });
 }
 
 #[cfg(test)]
