@@ -44,8 +44,14 @@ pub const ROWS: usize = 4;
 #[cfg(not(target_feature = "avx2"))]
 pub const ROWS: usize = 2;
 
-/// Independent output chains of the single-sample forward kernel.
+/// Independent output chains of the single-sample forward kernel: 8 on targets with vector
+/// registers to spare, 4 on a scalar FPU (Cortex-M4F: 4 accumulators and 4 row pointers fit in
+/// registers; 8 spill).
+#[cfg(not(target_arch = "arm"))]
 const CHAINS: usize = 8;
+/// Independent output chains of the single-sample forward kernel (see the other variant).
+#[cfg(target_arch = "arm")]
+const CHAINS: usize = 4;
 
 /// `z = W·x + b` for one sample; each output summed over i ascending from 0, then `+ b`.
 ///
@@ -61,27 +67,10 @@ pub fn affine<S: Scalar, const I: usize, const O: usize>(
     let mut zs = z.chunks_exact_mut(CHAINS);
     let mut bs = b.chunks_exact(CHAINS);
     for ((rb, zb), bb) in (&mut rows).zip(&mut zs).zip(&mut bs) {
-        if let [r0, r1, r2, r3, r4, r5, r6, r7] = rb {
-            let mut a = [S::ZERO; CHAINS];
-            let rows8 = r0
-                .iter()
-                .zip(r1)
-                .zip(r2)
-                .zip(r3)
-                .zip(r4)
-                .zip(r5)
-                .zip(r6)
-                .zip(r7)
-                .zip(x);
-            for ((((((((&w0, &w1), &w2), &w3), &w4), &w5), &w6), &w7), &xi) in rows8 {
-                let wv = [w0, w1, w2, w3, w4, w5, w6, w7];
-                for (a, &wv) in a.iter_mut().zip(&wv) {
-                    *a += wv * xi;
-                }
-            }
-            for ((z, &a), &bo) in zb.iter_mut().zip(&a).zip(bb) {
-                *z = a + bo;
-            }
+        let mut a = [S::ZERO; CHAINS];
+        chains(rb, x, &mut a);
+        for ((z, &a), &bo) in zb.iter_mut().zip(&a).zip(bb) {
+            *z = a + bo;
         }
     }
     for ((z, r), &bo) in zs
@@ -95,6 +84,44 @@ pub fn affine<S: Scalar, const I: usize, const O: usize>(
             acc += wv * xi;
         }
         *z = acc + bo;
+    }
+}
+
+/// `a[k] += Σ_i rb[k][i]·x[i]`, the [`CHAINS`] rows walked in lock-step over i.
+#[cfg(not(target_arch = "arm"))]
+#[inline(always)]
+fn chains<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; CHAINS]) {
+    if let [r0, r1, r2, r3, r4, r5, r6, r7] = rb {
+        let rows8 = r0
+            .iter()
+            .zip(r1)
+            .zip(r2)
+            .zip(r3)
+            .zip(r4)
+            .zip(r5)
+            .zip(r6)
+            .zip(r7)
+            .zip(x);
+        for ((((((((&w0, &w1), &w2), &w3), &w4), &w5), &w6), &w7), &xi) in rows8 {
+            let wv = [w0, w1, w2, w3, w4, w5, w6, w7];
+            for (a, &wv) in a.iter_mut().zip(&wv) {
+                *a += wv * xi;
+            }
+        }
+    }
+}
+
+/// `a[k] += Σ_i rb[k][i]·x[i]`, the [`CHAINS`] rows walked in lock-step over i.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+fn chains<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; CHAINS]) {
+    if let [r0, r1, r2, r3] = rb {
+        for ((((&w0, &w1), &w2), &w3), &xi) in r0.iter().zip(r1).zip(r2).zip(r3).zip(x) {
+            let wv = [w0, w1, w2, w3];
+            for (a, &wv) in a.iter_mut().zip(&wv) {
+                *a += wv * xi;
+            }
+        }
     }
 }
 
@@ -275,6 +302,11 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
 ) {
     let n = dz.len().min(xs.len());
     let (dz, xs) = (dz.get(..n).unwrap_or(&[]), xs.get(..n).unwrap_or(&[]));
+    #[cfg(target_arch = "arm")]
+    if let ([d], [x]) = (dz, xs) {
+        weight_gradient_one(g, gb, d, x);
+        return;
+    }
     for d in dz {
         for (b, &e) in gb.iter_mut().zip(d) {
             *b += e;
@@ -328,6 +360,40 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
             }
         }
         o += 1;
+    }
+}
+
+/// One sample's `g[o][i] += dz[o]·x[i]`, `gb[o] += dz[o]` on a scalar FPU: 16 inputs are held in
+/// registers while every gradient row's 16-entry segment (one base pointer, immediate offsets)
+/// is updated. Each entry receives one add, as in the plain loop.
+#[cfg(target_arch = "arm")]
+fn weight_gradient_one<S: Scalar, const I: usize, const O: usize>(
+    g: &mut [[S; I]; O],
+    gb: &mut [S; O],
+    dz: &[S; O],
+    x: &[S; I],
+) {
+    for (b, &e) in gb.iter_mut().zip(dz) {
+        *b += e;
+    }
+    let mut segs = x.chunks_exact(LANES);
+    let mut i0 = 0;
+    for seg in &mut segs {
+        let xs: [S; LANES] = seg.try_into().unwrap_or([S::ZERO; LANES]);
+        for (row, &e) in g.iter_mut().zip(dz) {
+            if let Some(dst) = row.get_mut(i0..i0 + LANES) {
+                for (p, &xv) in dst.iter_mut().zip(&xs) {
+                    *p += e * xv;
+                }
+            }
+        }
+        i0 += LANES;
+    }
+    let tail = segs.remainder();
+    for (row, &e) in g.iter_mut().zip(dz) {
+        for (p, &xv) in row.get_mut(i0..).unwrap_or(&mut []).iter_mut().zip(tail) {
+            *p += e * xv;
+        }
     }
 }
 
