@@ -111,10 +111,13 @@ fn chains<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; CHAI
     }
 }
 
-/// `a[k] += Σ_i rb[k][i]·x[i]`, the [`CHAINS`] rows walked in lock-step over i.
 #[cfg(target_arch = "arm")]
+use chains4 as chains;
+
+/// `a[k] += Σ_i rb[k][i]·x[i]` for 4 rows walked in lock-step over i (the Cortex-M4F shape).
+#[cfg(any(target_arch = "arm", test))]
 #[inline(always)]
-fn chains<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; CHAINS]) {
+fn chains4<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; 4]) {
     if let [r0, r1, r2, r3] = rb {
         for ((((&w0, &w1), &w2), &w3), &xi) in r0.iter().zip(r1).zip(r2).zip(r3).zip(x) {
             let wv = [w0, w1, w2, w3];
@@ -366,7 +369,7 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
 /// One sample's `g[o][i] += dz[o]·x[i]`, `gb[o] += dz[o]` on a scalar FPU: 16 inputs are held in
 /// registers while every gradient row's 16-entry segment (one base pointer, immediate offsets)
 /// is updated. Each entry receives one add, as in the plain loop.
-#[cfg(target_arch = "arm")]
+#[cfg(any(target_arch = "arm", test))]
 fn weight_gradient_one<S: Scalar, const I: usize, const O: usize>(
     g: &mut [[S; I]; O],
     gb: &mut [S; O],
@@ -540,6 +543,44 @@ mod tests {
             "dW {I}x{O} n={n}"
         );
         assert!(bits_eq(&gb, &gb_ref), "db {I}x{O} n={n}");
+    }
+
+    /// The Cortex-M4F-only kernel shapes, run on the host.
+    fn check_device_shapes<const I: usize, const O: usize>(seed: u64) {
+        let mut w: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        fill(w.as_flattened_mut(), seed);
+        let mut x = [0.0f32; I];
+        fill(&mut x, seed + 1);
+        let mut dz = [0.0f32; O];
+        fill(&mut dz, seed + 2);
+        for (k, rb) in w.chunks_exact(4).enumerate() {
+            let mut a = [0.0f32; 4];
+            chains4(rb, &x, &mut a);
+            for (r, (&a, row)) in a.iter().zip(rb).enumerate() {
+                let mut acc = 0.0f32;
+                for (&wv, &xv) in row.iter().zip(&x) {
+                    acc += wv * xv;
+                }
+                assert_eq!(a.to_bits(), acc.to_bits(), "row {}", 4 * k + r);
+            }
+        }
+        let mut g_ref: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        fill(g_ref.as_flattened_mut(), seed + 3);
+        let mut gb_ref = [0.5f32; O];
+        let mut g = g_ref.clone();
+        let mut gb = gb_ref;
+        reference::weight_gradient(&mut g_ref, &mut gb_ref, &dz, &x);
+        weight_gradient_one(&mut g, &mut gb, &dz, &x);
+        assert!(bits_eq(g.as_flattened(), g_ref.as_flattened()));
+        assert!(bits_eq(&gb, &gb_ref));
+    }
+
+    #[test]
+    fn device_shapes_are_bit_identical() {
+        check_device_shapes::<7, 13>(1);
+        check_device_shapes::<784, 100>(2);
+        check_device_shapes::<100, 10>(3);
+        check_device_shapes::<33, 17>(4);
     }
 
     #[test]
