@@ -127,8 +127,7 @@ pub fn curves(h: &History, path: &Path) -> Result<()> {
             .iter()
             .copied()
             .fold(100.0f64, f64::min)
-            .min(90.0)
-            .max(0.0);
+            .clamp(0.0, 90.0);
         let mut b = ChartBuilder::on(&right);
         b.margin(15);
         if text {

@@ -14,7 +14,9 @@ use safetensors::SafeTensors;
 use stacknn::activation::ActivationKind;
 
 fn data(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 #[test]
@@ -42,7 +44,10 @@ fn pytorch_state_dict_gives_pytorch_logits() {
     let test = idx::load(&idx::default_data_dir(), Split::Test).unwrap();
     let mut worst = 0.0f32;
     for i in 0..20 {
-        assert_eq!(test.labels[i] as i64, labels[i], "same images as the script");
+        assert_eq!(
+            test.labels[i] as i64, labels[i],
+            "same images as the script"
+        );
         let y = m.forward(&idx::image_f32(&test.pixels[i]));
         for k in 0..10 {
             let t = torch[10 * i + k];
