@@ -73,7 +73,7 @@ impl<S: Scalar, const N: usize> Target<S, [S; N]> for u8 {
 /// `+ CH·(size_of::<L::Cache>() + 2·S::BYTES·OUT)` (caches, outputs and their gradients)
 /// `+ S::BYTES·OUT` (the target), rounded up to alignment.
 /// For 784-100-10 f32 with Adam and `CH = 1`:
-/// 4·79,510 + 8·79,510 + 40 + 4·(100 + 100 + 10 + 10 + 10) + 40.
+/// 4·79,510 + 8·79,510 + 40 + 4·(210 + 2·10) + 4·10 = 955,120 bytes (`CH = 32`: 983,640).
 ///
 /// Stack during a step with `CH > 1` (the batched kernels' blocks, 16 samples): for each
 /// [`Chain`](crate::layer::Chain) `16·(caches + hidden + ∂hidden)`, for each dense layer
@@ -329,6 +329,37 @@ mod tests {
             losses.push(l.to_bits());
         }
         (weights(&net), losses)
+    }
+
+    /// The memory table of docs/BENCHMARKS.md ("Memory: size_of for 784-100-10"), checked.
+    #[test]
+    fn sizes_of_the_784_100_10_network() {
+        use core::mem::size_of;
+        type Net = Chain<Dense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
+        type Fine = Chain<Frozen<Dense<f32, 784, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
+        const P: usize = 784 * 100 + 100 + 100 * 10 + 10; // 79,510 parameters
+        const HEAD: usize = 100 * 10 + 10; // 1,010 trainable when fine-tuning
+        const CACHE: usize = 4 * (100 + 100 + 10); // z1, h, z2 of one sample
+        const OUT: usize = 4 * 10;
+        // step (8) + generator (32)
+        let fixed = 8 + size_of::<Rng>();
+        assert_eq!(size_of::<Rng>(), 32);
+        assert_eq!(size_of::<Network<f32, Net>>(), 4 * P);
+        assert_eq!(size_of::<Network<f32, Net>>(), 318_040);
+        let sgd = |ch: usize| 4 * P + fixed + ch * (CACHE + 2 * OUT) + OUT;
+        let adam = |ch: usize| 4 * P + 8 * P + fixed + ch * (CACHE + 2 * OUT) + OUT;
+        assert_eq!(size_of::<TrainState<f32, Net, Sgd<f32>>>(), sgd(1));
+        assert_eq!(size_of::<TrainState<f32, Net, Sgd<f32>>>(), 319_040);
+        assert_eq!(size_of::<TrainState<f32, Net, Sgd<f32>, 32>>(), sgd(32));
+        assert_eq!(size_of::<TrainState<f32, Net, Sgd<f32>, 32>>(), 347_560);
+        assert_eq!(size_of::<TrainState<f32, Net, Adam<f32>>>(), adam(1));
+        assert_eq!(size_of::<TrainState<f32, Net, Adam<f32>>>(), 955_120);
+        assert_eq!(size_of::<TrainState<f32, Net, Adam<f32>, 32>>(), adam(32));
+        assert_eq!(size_of::<TrainState<f32, Net, Adam<f32>, 32>>(), 983_640);
+        let fine = 4 * HEAD + 8 * HEAD + fixed + (CACHE + 2 * OUT) + OUT;
+        assert_eq!(size_of::<TrainState<f32, Fine, Adam<f32>>>(), fine);
+        assert_eq!(size_of::<TrainState<f32, Fine, Adam<f32>>>(), 13_120);
+        assert_eq!(size_of::<Network<f32, Fine>>(), 318_040);
     }
 
     #[test]
