@@ -3,6 +3,7 @@
 //! | check | what is compared | tolerance |
 //! |---|---|---|
 //! | `grad <arch>` | the core's backpropagated gradient of the batch-mean softmax cross-entropy, in f64, against central differences (h = 1e-5) for a sample of parameters of every weight and bias slice; tanh hidden layers, 3 random inputs | 1e-6 |
+//! | `grad 784-50-10 ReLU` | the same for seed 001's network (ReLU hidden layer) | 1e-6 |
 //! | `grad 784-16-10 <loss>` | the same for every loss, with the output activation the loss expects (softmax for `Cross`, sigmoid for `Binary`) and soft targets where the loss allows them | 1e-6 |
 //! | `loss <loss>` | each loss's gradient with respect to the network output against central differences of its value (h = 1e-6 on probabilities, 1e-4 on logits), f64, 20 random cases; norm-wise relative error of each gradient vector | 1e-7 |
 //! | `f32~f64 <arch>` | f32 and f64 forward passes of the same (f32-representable) weights on 50 random inputs | 1e-4 |
@@ -128,6 +129,7 @@ fn output_for(loss: LossKind) -> ActivationKind<f64> {
 }
 
 struct GradCheck {
+    hidden: ActivationKind<f64>,
     loss: LossKind,
     per_slice: usize,
     seed: u64,
@@ -139,7 +141,7 @@ impl Visitor for GradCheck {
         type N<F> = Network<f64, <F as Family>::Net<f64>, Libm>;
         let mut net = N::<F>::new_box_zeroed().expect("allocation");
         let layers = <F::Net<f64> as Activations<f64>>::LAYERS;
-        let mut acts = vec![ActivationKind::Tanh; layers];
+        let mut acts = vec![self.hidden; layers];
         acts[layers - 1] = output_for(self.loss);
         net.layers.set_activations(&acts);
         net.init(self.seed);
@@ -219,16 +221,30 @@ impl Visitor for GradCheck {
     }
 }
 
-/// The gradient check of one architecture and loss.
+/// The gradient check of one architecture and loss, with tanh hidden layers.
 pub fn grad_check(arch: &str, loss: LossKind, per_slice: usize, seed: u64) -> Check {
-    let name = if loss == LossKind::SoftmaxCrossEntropy {
-        format!("grad {arch}")
-    } else {
-        format!("grad {arch} {}", loss.name())
-    };
+    grad_check_with(arch, ActivationKind::Tanh, loss, per_slice, seed)
+}
+
+/// The gradient check of one architecture, hidden activation and loss.
+pub fn grad_check_with(
+    arch: &str,
+    hidden: ActivationKind<f64>,
+    loss: LossKind,
+    per_slice: usize,
+    seed: u64,
+) -> Check {
+    let mut name = format!("grad {arch}");
+    if hidden != ActivationKind::Tanh {
+        name.push_str(&format!(" {}", hidden.name()));
+    }
+    if loss != LossKind::SoftmaxCrossEntropy {
+        name.push_str(&format!(" {}", loss.name()));
+    }
     match dispatch(
         arch,
         GradCheck {
+            hidden,
             loss,
             per_slice,
             seed,
@@ -410,6 +426,14 @@ pub fn run_all(quick: bool) -> Report {
             10 + i as u64,
         ));
     }
+    // Seed 001's network: ReLU (central differences straddle a kink with probability ~1e-5).
+    checks.push(grad_check_with(
+        "784-50-10",
+        ActivationKind::Relu,
+        LossKind::SoftmaxCrossEntropy,
+        per_slice,
+        30,
+    ));
     for (i, &loss) in LossKind::ALL.iter().enumerate() {
         if loss != LossKind::SoftmaxCrossEntropy {
             checks.push(grad_check("784-16-10", loss, per_slice, 40 + i as u64));
