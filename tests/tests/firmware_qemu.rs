@@ -262,7 +262,12 @@ fn hex_f32(w: &str) -> f32 {
 
 #[test]
 fn inference_matches_host_bit_for_bit() {
-    let r = run("infer", Duration::from_secs(60));
+    // QEMU traces the FPGAIO LEDs to stderr, next to the report.
+    let r = run_elf(
+        &built().join("infer"),
+        &["-trace", "led_change_intensity"],
+        Duration::from_secs(60),
+    );
     assert_eq!(r.code, EXIT_PASS, "report:\n{}", r.stderr);
     // Weights used in place, in flash: the network's address lies in the flash region.
     let addr = r.line("model-ok")[1].trim_start_matches("addr=0x");
@@ -291,6 +296,28 @@ fn inference_matches_host_bit_for_bit() {
         host_correct += usize::from(class == label as usize);
     }
     assert_eq!(r.score("accuracy"), (host_correct, xs.len()));
+
+    // LED 0 (an `OutputPin`) showed each predicted class's parity: QEMU saw it change exactly
+    // when the parity changed (after the two changes of reset and `Board::take`).
+    let mut lit = false;
+    let mut changes = 0;
+    for x in &xs {
+        let odd = net.predict(x) % 2 == 1;
+        changes += usize::from(odd != lit);
+        lit = odd;
+    }
+    let led0: Vec<_> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("'USERLED0'"))
+        .collect();
+    assert_eq!(
+        led0.len(),
+        2 + changes,
+        "LED 0 changes:\n{}",
+        led0.join("\n")
+    );
+    assert_eq!(led0.last().unwrap().ends_with("-> 100%"), lit);
     assert!(
         host_correct * 100 >= 95 * xs.len(),
         "accuracy {host_correct}/{}",
