@@ -75,9 +75,10 @@ impl<S: Scalar, const N: usize> Target<S, [S; N]> for u8 {
 /// For 784-100-10 f32 with Adam and `CH = 1`:
 /// 4·79,510 + 8·79,510 + 40 + 4·(210 + 2·10) + 4·10 = 955,120 bytes (`CH = 32`: 983,640).
 ///
-/// Stack during a step with `CH > 1` (the batched kernels' blocks, 16 samples): for each
-/// [`Chain`](crate::layer::Chain) `16·(caches + hidden + ∂hidden)`, for each dense layer
-/// `S::BYTES·16·(I + O)`; `CH = 1` needs none of these.
+/// Stack during a step with `CH > 1` (the batched kernels work on blocks of 16 samples): for each
+/// [`Chain`](crate::layer::Chain) `16·(size_of caches + 2·size_of hidden)`; for each dense layer
+/// `S::BYTES·(16 + ROWS)·I` in the forward pass and `S::BYTES·16·O` in the backward pass
+/// ([`ROWS`](crate::layer::kernel::ROWS) = 2 to 4); `CH = 1` needs none of these.
 #[derive(FromZeros)]
 pub struct TrainState<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize = 1> {
     grad: L::Params<S>,
