@@ -134,6 +134,13 @@ pub fn fingerprint(layer: &impl Layer<f32>) -> u32 {
 /// [`EXIT_MODEL_REFUSED`](crate::report::EXIT_MODEL_REFUSED).
 pub fn verified(file: &'static [u8]) -> &'static Network<f32, Mlp, Libm> {
     match stacknn::model_file::view::<f32, Mlp, Libm>(file) {
+        // The view checks widths and scalar type; the activations are checked here, so a model
+        // trained with others is refused rather than run with the wrong ones.
+        Ok(_) if !activations_are(file, &[Relu::NAME, Identity::NAME]) => {
+            defmt::error!("model refused: its activations are not ReLU, identity");
+            crate::report_line!("model-refused activations are not ReLU, identity");
+            crate::report::exit(crate::report::EXIT_MODEL_REFUSED)
+        }
         Ok(net) => {
             let at = core::ptr::from_ref(net) as usize;
             defmt::info!(
@@ -150,4 +157,18 @@ pub fn verified(file: &'static [u8]) -> &'static Network<f32, Mlp, Libm> {
             crate::report::exit(crate::report::EXIT_MODEL_REFUSED)
         }
     }
+}
+
+/// `true` if the model file's header names exactly these activations, layer by layer (header
+/// bytes 52.., 16 bytes a name, NUL-padded; see `stacknn::model_file`).
+fn activations_are(file: &[u8], names: &[&str]) -> bool {
+    use stacknn::model_file::NAME_LEN;
+    names.iter().enumerate().all(|(i, name)| {
+        let at = 52 + NAME_LEN * i;
+        let Some(field) = file.get(at..at + NAME_LEN) else {
+            return false;
+        };
+        let (head, pad) = field.split_at(name.len().min(NAME_LEN));
+        head == name.as_bytes() && pad.iter().all(|&b| b == 0)
+    })
 }
