@@ -18,7 +18,6 @@ qemu=(qemu-system-arm -machine mps2-an386 -cpu cortex-m4 -display none -serial n
       -semihosting-config enable=on,target=native)
 
 cargo build --release --bins >&2
-cp "$elf_dir/infer" "$elf_dir/finetune" "${TMPDIR:-/tmp}/" # keep them: the bench build re-links
 cargo build --release --features bench --bin bench >&2
 
 echo "## Memory (declared part: 1 MiB flash, 256 KiB RAM; memory/part.x)"
@@ -26,12 +25,12 @@ echo
 echo "| build | text (flash) | data | bss | RAM at run time: bss + data + stack high-water |"
 echo "|---|---:|---:|---:|---|"
 for bin in infer finetune; do
-    elf="${TMPDIR:-/tmp}/$bin"
+    elf="$elf_dir/$bin"
     read -r text data bss _ < <("$size" -B "$elf" | tail -1)
     ram="$("${qemu[@]}" -kernel "$elf" 2>&1 >/dev/null | sed -n 's/^ram //p')"
     echo "| $bin | $text | $data | $bss | $ram |"
 done
-trainable="$("${qemu[@]}" -kernel "${TMPDIR:-/tmp}/finetune" 2>&1 >/dev/null | sed -n 's/^trainable-ram //p')"
+trainable="$("${qemu[@]}" -kernel "$elf_dir/finetune" 2>&1 >/dev/null | sed -n 's/^trainable-ram //p')"
 echo
 echo "Trainable part of the fine-tuning build (size_of, asserted at compile time): ${trainable% *} B (budget ${trainable#* } B)"
 echo
