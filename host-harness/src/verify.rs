@@ -128,28 +128,30 @@ fn output_for(loss: LossKind) -> ActivationKind<f64> {
     }
 }
 
-struct GradCheck {
+struct GradCheck<Lo> {
     hidden: ActivationKind<f64>,
-    loss: LossKind,
+    /// Which loss `loss` is (chooses the output activation and the targets).
+    kind: LossKind,
+    loss: Lo,
     per_slice: usize,
     seed: u64,
 }
 
-impl Visitor for GradCheck {
+impl<Lo: Loss<f64>> Visitor for GradCheck<Lo> {
     type Out = (usize, f64);
     fn visit<F: Family>(self) -> (usize, f64) {
         type N<F> = Network<f64, <F as Family>::Net<f64>, Libm>;
         let mut net = N::<F>::new_box_zeroed().expect("allocation");
         let layers = <F::Net<f64> as Activations<f64>>::LAYERS;
         let mut acts = vec![self.hidden; layers];
-        acts[layers - 1] = output_for(self.loss);
+        acts[layers - 1] = output_for(self.kind);
         net.layers.set_activations(&acts);
         net.init(self.seed);
         let mut rng = Rng::seed(self.seed + 1);
         let xs: Vec<[f64; 784]> = (0..3)
             .map(|_| core::array::from_fn(|_| rng.uniform::<f64>()))
             .collect();
-        let targets = targets_for(self.loss, xs.len(), &mut rng);
+        let targets = targets_for(self.kind, xs.len(), &mut rng);
         let mut state =
             TrainState::<f64, F::Net<f64>, Sgd<f64>>::new_box_zeroed().expect("allocation");
         state.reset(1);
@@ -171,7 +173,7 @@ impl Visitor for GradCheck {
                     Targets::Labels(l) => core::array::from_fn(|k| (k == l[i]) as u8 as f64),
                     Targets::Soft(s) => s[i],
                 };
-                total += Loss::<f64>::value::<Libm>(&self.loss, &y, &t);
+                total += self.loss.value::<Libm>(&y, &t);
             }
             total / xs.len() as f64
         };
@@ -245,6 +247,7 @@ pub fn grad_check_with(
         arch,
         GradCheck {
             hidden,
+            kind: loss,
             loss,
             per_slice,
             seed,
@@ -257,6 +260,11 @@ pub fn grad_check_with(
 
 /// Each loss's gradient with respect to the output against central differences of its value.
 pub fn loss_check(loss: LossKind, seed: u64) -> Check {
+    loss_check_of(loss, &loss, seed)
+}
+
+/// [`loss_check`] of any implementation `imp` of the loss `loss` (inputs sampled for `loss`).
+pub fn loss_check_of(loss: LossKind, imp: &impl Loss<f64>, seed: u64) -> Check {
     let mut rng = Rng::seed(seed);
     let mut worst = 0.0f64;
     let mut compared = 0;
@@ -287,7 +295,7 @@ pub fn loss_check(loss: LossKind, seed: u64) -> Check {
             ),
         };
         let mut dy = [0.0f64; 10];
-        Loss::<f64>::value_grad::<Libm>(&loss, &y, &t, &mut dy);
+        imp.value_grad::<Libm>(&y, &t, &mut dy);
         // h balances truncation (h²·f‴/6) and rounding (ε·|f|/h): logits and raw outputs vary
         // on a scale of 1, probabilities (down to ~0.01, where ln has a large f‴) on a finer one.
         let h = if matches!(loss, LossKind::Cross | LossKind::Binary) {
@@ -300,9 +308,7 @@ pub fn loss_check(loss: LossKind, seed: u64) -> Check {
             let (mut a, mut b) = (y, y);
             a[k] += h;
             b[k] -= h;
-            num[k] = (Loss::<f64>::value::<Libm>(&loss, &a, &t)
-                - Loss::<f64>::value::<Libm>(&loss, &b, &t))
-                / (2.0 * h);
+            num[k] = (imp.value::<Libm>(&a, &t) - imp.value::<Libm>(&b, &t)) / (2.0 * h);
         }
         // Norm-wise relative error of the whole gradient vector.
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -464,8 +470,42 @@ mod tests {
         assert!(r.checks.iter().all(|c| c.compared > 0));
     }
 
+    /// A loss whose gradient is off by 1e-4·(1 + |g|) in one component.
+    struct Skewed(LossKind);
+    impl Loss<f64> for Skewed {
+        fn value<M: stacknn::math::Math<f64>>(&self, y: &[f64], t: &[f64]) -> f64 {
+            Loss::<f64>::value::<M>(&self.0, y, t)
+        }
+        fn value_grad<M: stacknn::math::Math<f64>>(
+            &self,
+            y: &[f64],
+            t: &[f64],
+            dy: &mut [f64],
+        ) -> f64 {
+            let v = Loss::<f64>::value_grad::<M>(&self.0, y, t, dy);
+            dy[3] += 1e-4 * (1.0 + dy[3].abs());
+            v
+        }
+    }
+
     #[test]
     fn a_wrong_gradient_is_caught() {
+        for kind in LossKind::ALL.iter().copied() {
+            let c = loss_check_of(kind, &Skewed(kind), 5);
+            assert!(!c.passed, "{kind:?}: {c:?}");
+            let net = dispatch(
+                "784-16-10",
+                GradCheck {
+                    hidden: ActivationKind::Tanh,
+                    kind,
+                    loss: Skewed(kind),
+                    per_slice: 16,
+                    seed: 3,
+                },
+            )
+            .unwrap();
+            assert!(net.1 > GRAD_TOL, "{kind:?}: {net:?}");
+        }
         // rel_err flags a 1e-5 relative discrepancy and NaN.
         assert!(rel_err(1.0, 1.0 + 1e-5, 1e-3) > GRAD_TOL);
         assert!(rel_err(f64::NAN, 1.0, 1e-3).is_infinite());
