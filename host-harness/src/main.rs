@@ -759,7 +759,9 @@ fn cmd_sweep(a: &SweepArgs, out: &Out) -> Result<(u8, serde_json::Value)> {
         md.push_str(&format!(
             "| `{}` | {} | {} | {} | {:.1} | {} |\n",
             r["name"].as_str().unwrap_or(""),
-            r["lr"],
+            r["lr"]
+                .as_f64()
+                .map_or("—".into(), |v| (v as f32).to_string()),
             r["test_accuracy"]
                 .as_f64()
                 .map_or("—".into(), |v| format!("{:.2} %", 100.0 * v)),

@@ -311,7 +311,8 @@ pub fn loss_curves(runs: &[(String, Vec<f32>)], title: &str, path: &Path) -> Res
         .fold(1.0f64, f64::max);
     let all = || smooth.iter().flat_map(|(_, p)| p.iter().map(|q| q.1));
     let ymin = all().fold(f64::INFINITY, f64::min).max(1e-4);
-    let ymax = all().fold(0.0f64, f64::max).min(1e4).max(ymin * 10.0);
+    // Diverging runs are clipped at the top: the scale follows the runs that train.
+    let ymax = all().fold(0.0f64, f64::max).min(10.0).max(ymin * 10.0);
     let root = BitMapBackend::new(path, (1200, 750)).into_drawing_area();
     root.fill(&WHITE).map_err(err(path))?;
     let mut b = ChartBuilder::on(&root);
