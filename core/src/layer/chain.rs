@@ -30,6 +30,9 @@ impl<A, B> Chain<A, B> {
 }
 
 /// A pair of parameter containers (the gradient or optimizer state of a [`Chain`]).
+///
+/// `size_of::<Pair<A, B>>() = size_of::<A>() + size_of::<B>()` plus alignment padding (none when
+/// both hold the same scalar type).
 #[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
 #[repr(C)]
 pub struct Pair<A, B>(pub A, pub B);

@@ -13,6 +13,10 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 /// last layer of a deployed model. Gradients still flow *through* a frozen layer when an earlier
 /// layer trains.
 ///
+/// # Memory
+/// `size_of::<Frozen<L>>() = size_of::<L>()` (`#[repr(transparent)]`); its gradient and optimizer
+/// state are `()`, 0 bytes.
+///
 /// ```
 /// # #[cfg(feature = "libm")] {
 /// use stacknn::layer::{Chain, Dense, Frozen};
