@@ -8,20 +8,22 @@
 //! order. The results are therefore bit-for-bit those of the plain loops (checked by the tests at
 //! the bottom of this file at odd sizes), on every target.
 //!
-//! | kernel | computes | canonical order kept | tile (host, SSE2) |
+//! | kernel | computes | canonical order kept | tile |
 //! |---|---|---|---|
-//! | [`affine`] | `z[o] = Σ_i w[o][i]·x[i] + b[o]`, one sample | i ascending from 0, then `+ b` | 8 outputs (independent chains) |
-//! | [`affine_batch`] | the same for up to [`BLOCK`] samples | same | 2 outputs × 16 samples over a transposed input panel |
-//! | [`input_gradient_batch`] | `dx[s][i] = Σ_o w[o][i]·dz[s][o]` | o ascending from 0 | 2 samples × 16 inputs |
-//! | [`weight_gradient_batch`] | `g[o][i] += dz[s][o]·x[s][i]`, `gb[o] += dz[s][o]` | sample by sample, batch order | 2 outputs × 16 inputs |
+//! | [`affine`] | `z[o] = Σ_i w[o][i]·x[i] + b[o]`, one sample | i ascending from 0, then `+ b` | 8 outputs (independent chains; 4 on a Cortex-M) |
+//! | [`affine_batch`] | the same for blocks of [`BLOCK`] samples | same | [`ROWS`] outputs × 16 samples over a transposed input panel and a packed weight panel |
+//! | [`input_gradient_batch`] | `dx[s][i] = Σ_o w[o][i]·dz[s][o]` | o ascending from 0 | [`ROWS`] samples × 16 inputs |
+//! | [`weight_gradient_batch`] | `g[o][i] += dz[s][o]·x[s][i]`, `gb[o] += dz[s][o]` | sample by sample, batch order | [`ROWS`] outputs × 16 inputs (one sample on a Cortex-M: 16 inputs in registers, every row) |
 //!
 //! Multiplies and adds are separate operations (Rust never fuses them), so the order fixes the
 //! bits.
 //!
 //! # Memory (stack)
 //! [`affine_batch`] keeps a transposed panel of the inputs, `S::BYTES · I · NB` bytes with
-//! NB ∈ {4, 8, 16} (50,176 bytes for I = 784 and 16 samples); it is only used for two or more
-//! samples. The other kernels use only their register tiles.
+//! NB ∈ {4, 8, 16} (50,176 bytes for I = 784 and 16 samples), and a weight panel of
+//! `S::BYTES · I · ROWS` bytes; it is only used for two or more samples.
+//! [`input_gradient_batch`] keeps a `S::BYTES · O · ROWS` panel of dz. The other kernels use only
+//! their register tiles.
 
 use crate::Scalar;
 
@@ -55,7 +57,8 @@ const CHAINS: usize = 4;
 
 /// `z = W·x + b` for one sample; each output summed over i ascending from 0, then `+ b`.
 ///
-/// [`CHAINS`] outputs are computed together so that their (independent) add chains overlap.
+/// 8 outputs (4 on a Cortex-M) are computed together so that their independent add chains
+/// overlap.
 #[inline]
 pub fn affine<S: Scalar, const I: usize, const O: usize>(
     w: &[[S; I]; O],
@@ -87,7 +90,7 @@ pub fn affine<S: Scalar, const I: usize, const O: usize>(
     }
 }
 
-/// `a[k] += Σ_i rb[k][i]·x[i]`, the [`CHAINS`] rows walked in lock-step over i.
+/// `a[k] += Σ_i rb[k][i]·x[i]`, the `CHAINS` rows walked in lock-step over i.
 #[cfg(not(target_arch = "arm"))]
 #[inline(always)]
 fn chains<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; CHAINS]) {
