@@ -57,8 +57,9 @@ const CHAINS: usize = 4;
 
 /// `z = W·x + b` for one sample; each output summed over i ascending from 0, then `+ b`.
 ///
-/// 8 outputs (4 on a Cortex-M) are computed together so that their independent add chains
-/// overlap.
+/// Off Cortex-M: blocks of 16 outputs, their weights transposed 4 inputs at a time into a small
+/// tile so that the 16 sums advance together in vector registers; the remaining outputs (and all
+/// of them on a Cortex-M) as 8 (4) independent chains side by side.
 #[inline]
 pub fn affine<S: Scalar, const I: usize, const O: usize>(
     w: &[[S; I]; O],
@@ -66,6 +67,60 @@ pub fn affine<S: Scalar, const I: usize, const O: usize>(
     x: &[S; I],
     z: &mut [S; O],
 ) {
+    #[cfg(not(target_arch = "arm"))]
+    {
+        let mut rows = w.chunks_exact(LANES);
+        let mut zs = z.chunks_exact_mut(LANES);
+        let mut bs = b.chunks_exact(LANES);
+        for ((rb, zb), bb) in (&mut rows).zip(&mut zs).zip(&mut bs) {
+            let mut a = [S::ZERO; LANES];
+            wide(rb, x, &mut a);
+            for ((z, &a), &bo) in zb.iter_mut().zip(&a).zip(bb) {
+                *z = a + bo;
+            }
+        }
+        affine_rows(rows.remainder(), bs.remainder(), x, zs.into_remainder());
+    }
+    #[cfg(target_arch = "arm")]
+    affine_rows(w, b, x, z);
+}
+
+/// `a[k] += Σ_i rb[k][i]·x[i]` for 16 rows: 4 inputs at a time, the 16 × 4 weights are copied
+/// transposed into a tile, then added input by input (each `a[k]` still sums over i ascending).
+#[cfg(any(not(target_arch = "arm"), test))]
+#[inline(always)]
+fn wide<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; LANES]) {
+    let mut xq = x.chunks_exact(4);
+    let mut i0 = 0;
+    for q in &mut xq {
+        let mut t = [[S::ZERO; LANES]; 4];
+        for (k, r) in rb.iter().enumerate() {
+            if let Some(seg) = r.get(i0..i0 + 4) {
+                for (tj, &v) in t.iter_mut().zip(seg) {
+                    if let Some(d) = tj.get_mut(k) {
+                        *d = v;
+                    }
+                }
+            }
+        }
+        for (tj, &xj) in t.iter().zip(q) {
+            for (a, &wv) in a.iter_mut().zip(tj) {
+                *a += wv * xj;
+            }
+        }
+        i0 += 4;
+    }
+    let tail = xq.remainder();
+    for (a, r) in a.iter_mut().zip(rb) {
+        for (&wv, &xj) in r.get(i0..).unwrap_or(&[]).iter().zip(tail) {
+            *a += wv * xj;
+        }
+    }
+}
+
+/// [`affine`] for any number of rows: `CHAINS` at a time, then one by one.
+#[inline(always)]
+fn affine_rows<S: Scalar, const I: usize>(w: &[[S; I]], b: &[S], x: &[S; I], z: &mut [S]) {
     let mut rows = w.chunks_exact(CHAINS);
     let mut zs = z.chunks_exact_mut(CHAINS);
     let mut bs = b.chunks_exact(CHAINS);
