@@ -10,14 +10,16 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 /// A dense layer followed by an activation: y = f(W·x + b), W ∈ S^{O×I}, b ∈ S^O.
 ///
 /// Weights are stored output-major, `weight[o][i]`, as PyTorch's `nn.Linear` and dfdx store them.
-/// The activation `A` is a zero-sized type (default [`Identity`]).
+/// The activation `A` is usually a zero-sized type (default [`Identity`]); parametrised ones
+/// (`LeakyRelu<S>`, the run-time `ActivationKind<S>`) hold their few parameters.
 ///
 /// Summation order (fixed, so that every target computes the same bits): for each output o,
 /// `acc = 0; for i in 0..I { acc += weight[o][i] * x[i] }; z[o] = acc + bias[o]`, multiplies and
 /// adds never fused.
 ///
 /// # Memory
-/// `size_of::<Dense<S, I, O, A>>() = S::BYTES · (I·O + O)` (the activation is zero-sized). A
+/// `size_of::<Dense<S, I, O, A>>() = S::BYTES · (I·O + O) + size_of::<A>()` (0 for the zero-sized
+/// activations, plus any alignment padding). A
 /// `Dense` in a `static` lives in flash; inference reads it there.
 ///
 /// # Backward (vector-Jacobian product)
@@ -29,7 +31,7 @@ pub struct Dense<S: Scalar, const I: usize, const O: usize, A = Identity> {
     pub weight: [[S; I]; O],
     /// Bias, one per output.
     pub bias: [S; O],
-    /// The activation applied after the affine map (zero-sized).
+    /// The activation applied after the affine map.
     pub activation: A,
 }
 
