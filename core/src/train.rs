@@ -285,7 +285,6 @@ fn all_finite<S: Scalar>(g: &[S]) -> bool {
 
 #[cfg(all(test, feature = "libm"))]
 mod tests {
-    extern crate std;
     use super::*;
     use crate::activation::{Identity, Relu, Tanh};
     use crate::layer::{Chain, Dense, Frozen};

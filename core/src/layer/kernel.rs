@@ -560,7 +560,6 @@ pub(crate) mod reference {
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
     use proptest::prelude::*;
     use std::boxed::Box;
