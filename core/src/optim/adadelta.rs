@@ -1,9 +1,7 @@
 //! AdaDelta.
 
-use super::{check_positive, check_rate, check_unit, Optimizer};
-use crate::error::Error;
+use super::per_parameter_optimizer;
 use crate::math::Math;
-use crate::rng::Rng;
 use crate::Scalar;
 
 /// AdaDelta (Zeiler 2012, "ADADELTA: an adaptive learning rate method", arXiv:1212.5701,
@@ -76,31 +74,8 @@ impl<S: Scalar> Default for AdaDelta<S> {
     }
 }
 
-impl<S: Scalar> Optimizer<S> for AdaDelta<S> {
-    type State = [S; 2];
-    type Global = ();
-    type Step = ();
-
-    fn validate(&self) -> Result<(), Error> {
-        check_rate(self.lr, "lr")?;
-        check_unit(self.rho, "rho")?;
-        check_positive(self.eps, "eps")
-    }
-
-    #[inline]
-    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
-
-    #[inline]
-    fn update<M: Math<S>>(
-        &self,
-        _step: &(),
-        params: &mut [S],
-        grads: &[S],
-        state: &mut [[S; 2]],
-        _rng: &mut Rng,
-    ) {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            self.apply::<M>(p, g, s);
-        }
-    }
-}
+per_parameter_optimizer!(
+    AdaDelta,
+    2,
+    [check_rate(lr), check_unit(rho), check_positive(eps)]
+);

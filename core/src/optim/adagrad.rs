@@ -1,9 +1,7 @@
 //! AdaGrad.
 
-use super::{check_positive, check_rate, Optimizer};
-use crate::error::Error;
+use super::per_parameter_optimizer;
 use crate::math::Math;
-use crate::rng::Rng;
 use crate::Scalar;
 
 /// AdaGrad (Duchi, Hazan & Singer 2011, "Adaptive subgradient methods for online learning and
@@ -68,30 +66,4 @@ impl<S: Scalar> Default for AdaGrad<S> {
     }
 }
 
-impl<S: Scalar> Optimizer<S> for AdaGrad<S> {
-    type State = [S; 1];
-    type Global = ();
-    type Step = ();
-
-    fn validate(&self) -> Result<(), Error> {
-        check_rate(self.lr, "lr")?;
-        check_positive(self.eps, "eps")
-    }
-
-    #[inline]
-    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
-
-    #[inline]
-    fn update<M: Math<S>>(
-        &self,
-        _step: &(),
-        params: &mut [S],
-        grads: &[S],
-        state: &mut [[S; 1]],
-        _rng: &mut Rng,
-    ) {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            self.apply::<M>(p, g, s);
-        }
-    }
-}
+per_parameter_optimizer!(AdaGrad, 1, [check_rate(lr), check_positive(eps)]);

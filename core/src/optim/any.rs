@@ -361,8 +361,8 @@ impl<S: Scalar> Optimizer<S> for AnyOptimizer<S> {
                     o.apply(p, g);
                 }
             }
-            (Self::Msgd(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply(p, g, s)),
-            (Self::Nag(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply(p, g, s)),
+            (Self::Msgd(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply::<M>(p, g, s)),
+            (Self::Nag(o), _) => each!(params, grads, state, 1, |p, g, s| o.apply::<M>(p, g, s)),
             (Self::AdaGrad(o), _) => {
                 each!(params, grads, state, 1, |p, g, s| o.apply::<M>(p, g, s))
             }

@@ -116,6 +116,43 @@ pub trait Optimizer<S: Scalar>: Copy {
     );
 }
 
+/// Implements [`Optimizer`] for an optimizer with no per-step constants and no global state:
+/// `State = [S; N]`, and each parameter is updated by the type's own
+/// `apply::<M>(&self, p: &mut S, g: S, s: &mut [S; N])`. `validate` checks the listed fields
+/// with `check_rate` / `check_unit` / `check_positive`, in order.
+macro_rules! per_parameter_optimizer {
+    ($ty:ident, $n:literal, [$($check:ident($field:ident)),+ $(,)?]) => {
+        impl<S: $crate::Scalar> $crate::optim::Optimizer<S> for $ty<S> {
+            type State = [S; $n];
+            type Global = ();
+            type Step = ();
+
+            fn validate(&self) -> Result<(), $crate::Error> {
+                $($crate::optim::$check(self.$field, stringify!($field))?;)+
+                Ok(())
+            }
+
+            #[inline]
+            fn begin_step<M: $crate::math::Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
+
+            #[inline]
+            fn update<M: $crate::math::Math<S>>(
+                &self,
+                _step: &(),
+                params: &mut [S],
+                grads: &[S],
+                state: &mut [[S; $n]],
+                _rng: &mut $crate::Rng,
+            ) {
+                for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
+                    self.apply::<M>(p, g, s);
+                }
+            }
+        }
+    };
+}
+pub(crate) use per_parameter_optimizer;
+
 /// A learning rate: finite and ≥ 0.
 pub(crate) fn check_rate<S: Scalar>(x: S, name: &'static str) -> Result<(), Error> {
     if x.is_finite() && x >= S::ZERO {

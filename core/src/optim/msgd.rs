@@ -1,9 +1,7 @@
 //! Momentum SGD.
 
-use super::{check_rate, check_unit, Optimizer};
-use crate::error::Error;
+use super::per_parameter_optimizer;
 use crate::math::Math;
-use crate::rng::Rng;
 use crate::Scalar;
 
 /// SGD with classical momentum (Polyak 1964, "Some methods of speeding up the convergence of
@@ -53,7 +51,9 @@ impl<S: Scalar> Msgd<S> {
 
     /// One parameter.
     #[inline(always)]
-    pub(crate) fn apply(&self, p: &mut S, g: S, s: &mut [S; 1]) {
+    // `M` is unused here but keeps the signature every `per_parameter_optimizer!` rule shares.
+    #[allow(clippy::extra_unused_type_parameters)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 1]) {
         let v = self.momentum * s[0] - self.lr * g;
         s[0] = v;
         *p += v;
@@ -69,30 +69,4 @@ impl<S: Scalar> Default for Msgd<S> {
     }
 }
 
-impl<S: Scalar> Optimizer<S> for Msgd<S> {
-    type State = [S; 1];
-    type Global = ();
-    type Step = ();
-
-    fn validate(&self) -> Result<(), Error> {
-        check_rate(self.lr, "lr")?;
-        check_unit(self.momentum, "momentum")
-    }
-
-    #[inline]
-    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
-
-    #[inline]
-    fn update<M: Math<S>>(
-        &self,
-        _step: &(),
-        params: &mut [S],
-        grads: &[S],
-        state: &mut [[S; 1]],
-        _rng: &mut Rng,
-    ) {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            self.apply(p, g, s);
-        }
-    }
-}
+per_parameter_optimizer!(Msgd, 1, [check_rate(lr), check_unit(momentum)]);

@@ -1,9 +1,7 @@
 //! Nesterov's accelerated gradient.
 
-use super::{check_rate, check_unit, Optimizer};
-use crate::error::Error;
+use super::per_parameter_optimizer;
 use crate::math::Math;
-use crate::rng::Rng;
 use crate::Scalar;
 
 /// Nesterov's accelerated gradient (Nesterov 1983), in the form of Sutskever et al. 2013 (§2.1)
@@ -53,7 +51,9 @@ impl<S: Scalar> Nag<S> {
 
     /// One parameter.
     #[inline(always)]
-    pub(crate) fn apply(&self, p: &mut S, g: S, s: &mut [S; 1]) {
+    // `M` is unused here but keeps the signature every `per_parameter_optimizer!` rule shares.
+    #[allow(clippy::extra_unused_type_parameters)]
+    pub(crate) fn apply<M: Math<S>>(&self, p: &mut S, g: S, s: &mut [S; 1]) {
         let step = self.lr * g;
         let v = self.momentum * s[0] - step;
         s[0] = v;
@@ -70,30 +70,4 @@ impl<S: Scalar> Default for Nag<S> {
     }
 }
 
-impl<S: Scalar> Optimizer<S> for Nag<S> {
-    type State = [S; 1];
-    type Global = ();
-    type Step = ();
-
-    fn validate(&self) -> Result<(), Error> {
-        check_rate(self.lr, "lr")?;
-        check_unit(self.momentum, "momentum")
-    }
-
-    #[inline]
-    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
-
-    #[inline]
-    fn update<M: Math<S>>(
-        &self,
-        _step: &(),
-        params: &mut [S],
-        grads: &[S],
-        state: &mut [[S; 1]],
-        _rng: &mut Rng,
-    ) {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            self.apply(p, g, s);
-        }
-    }
-}
+per_parameter_optimizer!(Nag, 1, [check_rate(lr), check_unit(momentum)]);

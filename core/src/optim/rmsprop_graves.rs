@@ -1,9 +1,7 @@
 //! Graves' RMSprop (centred, with momentum).
 
-use super::{check_positive, check_rate, check_unit, Optimizer};
-use crate::error::Error;
+use super::per_parameter_optimizer;
 use crate::math::Math;
-use crate::rng::Rng;
 use crate::Scalar;
 
 /// Graves' RMSprop (Graves 2013, "Generating sequences with recurrent neural networks",
@@ -80,32 +78,13 @@ impl<S: Scalar> Default for RmsPropGraves<S> {
     }
 }
 
-impl<S: Scalar> Optimizer<S> for RmsPropGraves<S> {
-    type State = [S; 3];
-    type Global = ();
-    type Step = ();
-
-    fn validate(&self) -> Result<(), Error> {
-        check_rate(self.lr, "lr")?;
-        check_unit(self.rho, "rho")?;
-        check_unit(self.momentum, "momentum")?;
-        check_positive(self.eps, "eps")
-    }
-
-    #[inline]
-    fn begin_step<M: Math<S>>(&self, _global: &mut (), _t: u64, _loss: S) {}
-
-    #[inline]
-    fn update<M: Math<S>>(
-        &self,
-        _step: &(),
-        params: &mut [S],
-        grads: &[S],
-        state: &mut [[S; 3]],
-        _rng: &mut Rng,
-    ) {
-        for ((p, &g), s) in params.iter_mut().zip(grads).zip(state) {
-            self.apply::<M>(p, g, s);
-        }
-    }
-}
+per_parameter_optimizer!(
+    RmsPropGraves,
+    3,
+    [
+        check_rate(lr),
+        check_unit(rho),
+        check_unit(momentum),
+        check_positive(eps)
+    ]
+);
