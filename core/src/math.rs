@@ -69,7 +69,12 @@ impl Math<f32> for Libm {
     }
     #[inline]
     fn sqrt(x: f32) -> f32 {
-        libm::sqrtf(x)
+        // Both are correctly rounded (IEEE 754 §5.4.1), so they return the same bits; std's is
+        // the `llvm.sqrt` intrinsic, which the loop vectoriser can widen.
+        #[cfg(feature = "std")]
+        return f32::sqrt(x);
+        #[cfg(not(feature = "std"))]
+        return libm::sqrtf(x);
     }
     #[inline]
     fn tanh(x: f32) -> f32 {
@@ -105,7 +110,10 @@ impl Math<f64> for Libm {
     }
     #[inline]
     fn sqrt(x: f64) -> f64 {
-        libm::sqrt(x)
+        #[cfg(feature = "std")]
+        return f64::sqrt(x);
+        #[cfg(not(feature = "std"))]
+        return libm::sqrt(x);
     }
     #[inline]
     fn tanh(x: f64) -> f64 {
@@ -278,6 +286,31 @@ mod tests {
         assert_eq!(softplus::<f64, Libm>(1000.0), 1000.0);
         let lse = log_sum_exp::<f64, Libm>(&[1000.0, -1000.0, 0.0]);
         assert_eq!(lse, 1000.0);
+    }
+
+    /// With `std`, `Libm::sqrt` is the CPU instruction; it must return libm's bits exactly, or
+    /// host and device would drift apart.
+    #[cfg(feature = "std")]
+    #[test]
+    fn std_sqrt_has_the_bits_of_libm_sqrt() {
+        let same32 = |x: f32| {
+            let (a, b) = (<Libm as Math<f32>>::sqrt(x), libm::sqrtf(x));
+            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "sqrt({x:e})");
+        };
+        // Every 65,537th bit pattern (65,537 values spread over all of f32, subnormals, ±0,
+        // ±∞ and NaNs included) plus a dense run just above 1.
+        for i in 0..=65_536u64 {
+            same32(f32::from_bits((i * 65_537) as u32));
+        }
+        for i in 0..100_000u32 {
+            same32(f32::from_bits(1.0f32.to_bits() + i));
+        }
+        let mut rng = crate::Rng::seed(7);
+        for _ in 0..100_000 {
+            let x = f64::from_bits(rng.next_u64());
+            let (a, b) = (<Libm as Math<f64>>::sqrt(x), libm::sqrt(x));
+            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "sqrt({x:e})");
+        }
     }
 
     #[cfg(feature = "micromath")]
