@@ -29,7 +29,7 @@ fn inputs<const I: usize>(n: usize, seed: u64) -> Vec<[f32; I]> {
 
 fn layer<const I: usize, const O: usize>() -> Box<Dense<f32, I, O, Relu>> {
     let mut d = Dense::<f32, I, O, Relu>::new_box_zeroed().unwrap();
-    d.init::<stacknn::math::Libm>(&mut Rng::seed(1));
+    d.init::<stacknn::math::Libm>(stacknn::init::Init::Uniform, &mut Rng::seed(1));
     d
 }
 

@@ -15,6 +15,8 @@ pub enum NameKind {
     Optimizer,
     /// A hyper-parameter of an optimizer (`optim::AnyOptimizer::with_param`).
     Hyperparameter,
+    /// An initialisation scheme (`init::Init::from_name`).
+    Init,
 }
 
 impl fmt::Display for NameKind {
@@ -24,6 +26,7 @@ impl fmt::Display for NameKind {
             NameKind::Loss => "loss",
             NameKind::Optimizer => "optimizer",
             NameKind::Hyperparameter => "hyper-parameter",
+            NameKind::Init => "initialisation scheme",
         })
     }
 }

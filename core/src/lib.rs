@@ -69,6 +69,7 @@ extern crate std;
 
 pub mod activation;
 pub mod error;
+pub mod init;
 pub mod layer;
 pub mod loss;
 pub mod math;

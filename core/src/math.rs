@@ -295,7 +295,10 @@ mod tests {
     fn std_sqrt_has_the_bits_of_libm_sqrt() {
         let same32 = |x: f32| {
             let (a, b) = (<Libm as Math<f32>>::sqrt(x), libm::sqrtf(x));
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "sqrt({x:e})");
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "sqrt({x:e})"
+            );
         };
         // Every 65,537th bit pattern (65,537 values spread over all of f32, subnormals, ±0,
         // ±∞ and NaNs included) plus a dense run just above 1.
@@ -309,7 +312,10 @@ mod tests {
         for _ in 0..100_000 {
             let x = f64::from_bits(rng.next_u64());
             let (a, b) = (<Libm as Math<f64>>::sqrt(x), libm::sqrt(x));
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "sqrt({x:e})");
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "sqrt({x:e})"
+            );
         }
     }
 

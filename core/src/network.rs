@@ -2,6 +2,7 @@
 
 use core::marker::PhantomData;
 
+use crate::init::Init;
 use crate::layer::{Layer, Vector};
 use crate::math::{Libm, Math};
 use crate::rng::Rng;
@@ -77,9 +78,15 @@ impl<S: Scalar, L: Layer<S>, M: Math<S>> Network<S, L, M> {
         argmax(y.as_slice())
     }
 
-    /// Initialises every parameter from a generator seeded with `seed` (see [`Layer::init`]).
+    /// Initialises every parameter from a generator seeded with `seed` with PyTorch's default
+    /// scheme, [`Init::Uniform`] (see [`Layer::init`]).
     pub fn init(&mut self, seed: u64) {
-        self.layers.init::<M>(&mut Rng::seed(seed));
+        self.init_with(seed, Init::Uniform);
+    }
+
+    /// Initialises every parameter from a generator seeded with `seed` with `scheme`.
+    pub fn init_with(&mut self, seed: u64, scheme: Init) {
+        self.layers.init::<M>(scheme, &mut Rng::seed(seed));
     }
 
     /// `true` if every parameter is finite.

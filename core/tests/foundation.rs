@@ -136,7 +136,7 @@ fn dense_input_gradient_matches_central_differences() {
     // L = c · f(Wx + b) for a random c, so dL/dy = c.
     let mut layer = Dense::<f64, 6, 4, Tanh>::new_zeroed();
     let mut rng = stacknn::Rng::seed(9);
-    layer.init::<Libm>(&mut rng);
+    layer.init::<Libm>(stacknn::init::Init::Uniform, &mut rng);
     let mut u = Uniform::new(10);
     let c: [f64; 4] = u.array(-1.0, 1.0);
     let x: [f64; 6] = u.array(-1.0, 1.0);

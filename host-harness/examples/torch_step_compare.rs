@@ -23,7 +23,7 @@ fn main() -> Result<()> {
     );
     std::fs::create_dir_all(&dir)?;
     let mut m = model::build("784-100-10", ActivationKind::Relu, ActivationKind::Identity)?;
-    m.init(1);
+    m.init(1, stacknn::init::Init::Uniform);
     std::fs::write(dir.join("init.safetensors"), interop::to_safetensors(&*m)?)?;
     let train = idx::load(&idx::data_dir(None), idx::Split::Train)?;
     let adam = stacknn::optim::by_name::<f32>("Adam", Some(1e-3)).map_err(anyhow::Error::msg)?;

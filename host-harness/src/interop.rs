@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn round_trip_and_shape_errors() {
         let mut a = build("784-16-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
-        a.init(9);
+        a.init(9, stacknn::init::Init::Uniform);
         let bytes = to_safetensors(&*a).unwrap();
         let mut b = build("784-16-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
         load_safetensors(&mut *b, &bytes, Path::new("a.safetensors")).unwrap();

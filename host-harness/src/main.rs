@@ -90,6 +90,11 @@ struct TrainArgs {
     /// Seed of initialisation, shuffling and stochastic optimizers: same seed, same model bits.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Initialisation of the dense layers: uniform (PyTorch's nn.Linear default, U(±1/√fan_in)
+    /// for weights and bias), glorot-uniform (Keras' default), he-normal (for ReLU layers),
+    /// lecun-normal (Chainer's default); the last three set biases to 0.
+    #[arg(long, default_value = "uniform", value_name = "SCHEME")]
+    init: String,
     /// Use only the first N training images (for quick runs).
     #[arg(long, value_name = "N")]
     train_limit: Option<usize>,
@@ -394,6 +399,7 @@ fn config_of(a: &TrainArgs) -> TrainConfig {
         epochs: a.epochs,
         iterations: a.iterations,
         seed: a.seed,
+        init: a.init.clone(),
         train_limit: a.train_limit,
     }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use stacknn::activation::{self, ActivationKind};
+use stacknn::init::Init;
 use stacknn::layer::Layer;
 use stacknn::loss::LossKind;
 use stacknn::math::Libm;
@@ -104,8 +105,9 @@ pub trait Model {
     fn param_count(&self) -> usize;
     /// Each layer's activation, input first.
     fn activations(&self) -> Vec<ActivationKind<f32>>;
-    /// Initialises the parameters from `seed` (PyTorch's `nn.Linear` default).
-    fn init(&mut self, seed: u64);
+    /// Initialises the parameters from `seed` with `scheme` ([`Init::Uniform`] is PyTorch's
+    /// `nn.Linear` default).
+    fn init(&mut self, seed: u64, scheme: Init);
     /// The output (logits or probabilities, per the last activation) for one image.
     fn forward(&self, x: &Image) -> [f32; 10];
     /// One training step on a batch; the batch-mean loss before the update. A step whose loss or
@@ -168,8 +170,8 @@ impl<F: Family> Model for Typed<F> {
         self.net.layers.activations(&mut v);
         v
     }
-    fn init(&mut self, seed: u64) {
-        self.net.init(seed);
+    fn init(&mut self, seed: u64, scheme: Init) {
+        self.net.init_with(seed, scheme);
     }
     fn forward(&self, x: &Image) -> [f32; 10] {
         let mut y = [0.0; 10];
@@ -324,7 +326,7 @@ mod tests {
     #[test]
     fn file_round_trip_and_typed_errors() {
         let mut m = build("784-16-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
-        m.init(5);
+        m.init(5, Init::Uniform);
         let bytes = m.to_file_bytes();
         let p = Path::new("m.snn");
         let back = from_file_bytes(&bytes, p).unwrap();
@@ -371,7 +373,7 @@ mod tests {
         ));
         // An architecture that is not built in.
         let mut odd = build("784-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
-        odd.init(1);
+        odd.init(1, Init::Uniform);
         let mut b = odd.to_file_bytes();
         b[16..20].copy_from_slice(&783u32.to_le_bytes());
         let head: [u8; 256] = b[..256].try_into().unwrap();

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use stacknn::activation::ActivationKind;
+use stacknn::init::Init;
 use stacknn::loss::{Loss, LossKind};
 use stacknn::math::Libm;
 use stacknn::optim::{self, AnyOptimizer};
@@ -34,6 +35,10 @@ pub struct TrainConfig {
     pub iterations: Option<usize>,
     /// Seed of the initialisation, the shuffling and stochastic optimizers.
     pub seed: u64,
+    /// Initialisation scheme ([`Init::NAMES`]; histories written before it existed read as
+    /// `uniform`, the scheme they used).
+    #[serde(default = "default_init")]
+    pub init: String,
     /// Use only the first n training images (quick runs and tests).
     pub train_limit: Option<usize>,
 }
@@ -50,9 +55,14 @@ impl Default for TrainConfig {
             epochs: 5,
             iterations: None,
             seed: 1,
+            init: default_init(),
             train_limit: None,
         }
     }
+}
+
+fn default_init() -> String {
+    Init::Uniform.name().into()
 }
 
 /// One evaluation point (end of an epoch, or the last step of an `--iterations` run).
@@ -118,6 +128,9 @@ pub enum TrainError {
     /// The model could not be built.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// An unknown initialisation scheme.
+    #[error("unknown initialisation `{0}` (known: {list})", list = Init::NAMES.join(", "))]
+    UnknownInit(String),
     /// An unknown loss name.
     #[error("unknown loss `{0}` (known: {list})", list = LossKind::NAMES.join(", "))]
     UnknownLoss(String),
@@ -171,6 +184,8 @@ pub struct Resolved {
     pub optimizer: AnyOptimizer<f32>,
     /// Hidden activation.
     pub hidden: ActivationKind<f32>,
+    /// Initialisation scheme.
+    pub init: Init,
 }
 
 /// Resolves names in a config, reporting the first unknown one.
@@ -189,10 +204,12 @@ pub fn resolve(cfg: &TrainConfig) -> Result<Resolved, TrainError> {
     if cfg.batch == 0 {
         return Err(TrainError::Invalid("batch size must be at least 1"));
     }
+    let init = Init::from_name(&cfg.init).map_err(|_| TrainError::UnknownInit(cfg.init.clone()))?;
     Ok(Resolved {
         loss,
         optimizer,
         hidden,
+        init,
     })
 }
 
@@ -271,7 +288,7 @@ pub fn train(
 ) -> Result<Trained, TrainError> {
     let r = resolve(cfg)?;
     let mut model = model::build(&cfg.arch, r.hidden, model::output_activation(r.loss))?;
-    model.init(cfg.seed);
+    model.init(cfg.seed, r.init);
     let n = cfg.train_limit.unwrap_or(usize::MAX).min(train.len());
     if n == 0 {
         return Err(TrainError::Invalid("the training set is empty"));
@@ -514,6 +531,13 @@ mod tests {
                     ..Default::default()
                 },
                 "batch size",
+            ),
+            (
+                TrainConfig {
+                    init: "xavier".into(),
+                    ..Default::default()
+                },
+                "unknown initialisation `xavier` (known: uniform, glorot-uniform",
             ),
         ] {
             let e = train(&cfg, &d, &d, &mut |_| {}).err().expect("must fail");

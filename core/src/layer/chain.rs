@@ -1,6 +1,7 @@
 //! Sequential composition of two layers.
 
 use super::{Layer, ParamStore, Vector};
+use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
 use crate::Scalar;
@@ -198,9 +199,9 @@ where
         self.second.weights_mut(f);
     }
 
-    fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
-        self.first.init::<M>(rng);
-        self.second.init::<M>(rng);
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
+        self.first.init::<M>(scheme, rng);
+        self.second.init::<M>(scheme, rng);
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{kernel, Layer, ParamStore};
 use crate::activation::{Activation, Identity};
+use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
 use crate::Scalar;
@@ -243,13 +244,7 @@ where
         f(&mut self.bias);
     }
 
-    fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
-        let bound = S::ONE / M::sqrt(S::from_usize(I));
-        for w in self.weight.as_flattened_mut() {
-            *w = rng.uniform_in::<S>(-bound, bound);
-        }
-        for b in &mut self.bias {
-            *b = rng.uniform_in::<S>(-bound, bound);
-        }
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
+        scheme.fill::<S, M>(I, O, self.weight.as_flattened_mut(), &mut self.bias, rng);
     }
 }

@@ -1,6 +1,7 @@
 //! Frozen layers: used in the forward and backward passes, never trained.
 
 use super::Layer;
+use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
 use crate::Scalar;
@@ -105,7 +106,7 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
     }
 
     /// Initialises the wrapped layer (a frozen layer is usually loaded, not initialised).
-    fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
-        self.0.init::<M>(rng);
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
+        self.0.init::<M>(scheme, rng);
     }
 }

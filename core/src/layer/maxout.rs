@@ -1,6 +1,7 @@
 //! The maxout layer (Goodfellow, Warde-Farley, Mirza, Courville & Bengio 2013).
 
 use super::{Layer, ParamStore};
+use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
 use crate::Scalar;
@@ -205,15 +206,17 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Layer<S> for Max
         f(self.bias.as_flattened_mut());
     }
 
-    /// U(−1/√I, 1/√I) for every weight and bias, as [`Dense`](super::Dense).
-    fn init<M: Math<S>>(&mut self, rng: &mut Rng) {
-        let bound = S::ONE / M::sqrt(S::from_usize(I));
-        for w in self.weight.as_flattened_mut().as_flattened_mut() {
-            *w = rng.uniform_in::<S>(-bound, bound);
-        }
-        for b in self.bias.as_flattened_mut() {
-            *b = rng.uniform_in::<S>(-bound, bound);
-        }
+    /// As [`Dense`](super::Dense) with fan-in I and fan-out O (each of the K pieces is a dense
+    /// map of that shape).
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
+        let (w, b) = (&mut self.weight, &mut self.bias);
+        scheme.fill::<S, M>(
+            I,
+            O,
+            w.as_flattened_mut().as_flattened_mut(),
+            b.as_flattened_mut(),
+            rng,
+        );
     }
 }
 
@@ -229,7 +232,7 @@ mod tests {
 
     fn layer(seed: u64) -> Mx {
         let mut m = Mx::new_zeroed();
-        m.init::<Libm>(&mut Rng::seed(seed));
+        m.init::<Libm>(Init::Uniform, &mut Rng::seed(seed));
         m
     }
 

@@ -42,6 +42,7 @@ pub use dense::{Dense, DenseParams};
 pub use frozen::Frozen;
 pub use maxout::{Maxout, MaxoutParams};
 
+use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
 use crate::Scalar;
@@ -159,9 +160,10 @@ pub trait Layer<S: Scalar> {
     /// Total number of parameters visited by [`Layer::weights`].
     const WEIGHT_COUNT: usize;
 
-    /// Initialises the trainable parameters: PyTorch's `nn.Linear` default, U(−1/√I, 1/√I) for
-    /// weights and bias (He et al. 2015's uniform bound with a = √5).
-    fn init<M: Math<S>>(&mut self, rng: &mut Rng);
+    /// Initialises the parameters with `scheme` ([`Init`]; [`Init::Uniform`], PyTorch's
+    /// `nn.Linear` default, is what [`Network::init`](crate::Network::init) uses), layer by layer
+    /// from input to output, from `rng`.
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng);
 
     /// [`Layer::forward_cached`] for a batch of samples: `x[s]` → `cache[s]`, `y[s]` for every s
     /// (the three slices have the same length; extra elements of a longer one are left alone).
