@@ -244,6 +244,44 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         Ok(value)
     }
 
+    /// [`TrainState::apply_gradient`] with the finite check and the optimizer update cut into
+    /// pieces of at least [`SPLIT_MIN`] parameters and run through `join` (e.g. on several
+    /// threads). Bit-identical to [`TrainState::apply_gradient`]: every optimizer but Santa
+    /// updates each parameter from its own gradient and state; for an optimizer that draws from
+    /// the generator ([`Optimizer::uses_rng`]) the update runs in order on the calling thread.
+    pub fn apply_gradient_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        optimizer: &O,
+        value: S,
+        join: &J,
+    ) -> Result<S, Error> {
+        if optimizer.uses_rng() {
+            return self.apply_gradient(net, optimizer, value);
+        }
+        optimizer.validate()?;
+        if !value.is_finite() {
+            return Err(Error::NonFiniteLoss);
+        }
+        let mut finite = true;
+        self.grad
+            .for_each_slice(&mut |g| finite &= finite_split(join, g));
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
+        self.step += 1;
+        let step = optimizer.begin_step::<M>(&mut self.global, self.step, value);
+        let update = |p: &mut [S], g: &[S], s: &mut [O::State]| {
+            // Not drawn from: `uses_rng` is false.
+            optimizer.update::<M>(&step, p, g, s, &mut Rng::seed(0))
+        };
+        net.layers
+            .for_each_param(&self.grad, &mut self.opt_state, &mut |p, g, s| {
+                split_update(join, p, g, s, &update)
+            });
+        Ok(value)
+    }
+
     /// Sets the held gradient to `Σₖ wₖ·gₖ` over `parts = [(g₀, w₀), (g₁, w₁), …]`, summed in
     /// that order for every entry (`0 + w₀·g₀ + w₁·g₁ + …`), so the result is reproducible.
     ///
@@ -255,16 +293,105 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         net: &mut Network<S, L, M>,
         parts: &[(&L::Params<S>, S)],
     ) {
-        self.grad.zero();
-        for &(g, w) in parts {
+        self.set_weighted_gradient_with(net, parts, &Sequential);
+    }
+
+    /// [`TrainState::set_weighted_gradient`] with the work cut into pieces of at least
+    /// [`SPLIT_MIN`] values and run through `join` (e.g. on several threads); the same bits, since
+    /// each gradient entry is computed on its own, as `0 + w₀·g₀ + w₁·g₁ + …`.
+    pub fn set_weighted_gradient_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        parts: &[(&L::Params<S>, S)],
+        join: &J,
+    ) {
+        if parts.is_empty() {
+            self.grad.zero();
+        }
+        for (k, &(g, w)) in parts.iter().enumerate() {
+            let first = k == 0;
             net.layers
                 .for_each_param::<S>(g, &mut self.grad, &mut |_, g, acc| {
-                    for (a, &g) in acc.iter_mut().zip(g) {
-                        *a += w * g;
-                    }
+                    split_mut(join, acc, g, &|acc: &mut [S], g: &[S]| {
+                        for (a, &g) in acc.iter_mut().zip(g) {
+                            *a = if first { S::ZERO } else { *a } + w * g;
+                        }
+                    });
                 });
         }
     }
+}
+
+/// Runs two closures, possibly at the same time: the hook through which a host trainer spreads
+/// the element-wise parts of a step (the gradient reduction, the finite check and the optimizer
+/// update, see [`TrainState::apply_gradient_with`]) over threads, e.g. with `rayon::join`.
+pub trait Join {
+    /// Runs `a` and `b` and returns when both have finished.
+    fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B);
+}
+
+/// A [`Join`] that runs both closures on the calling thread, `a` first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sequential;
+
+impl Join for Sequential {
+    #[inline]
+    fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+        a();
+        b();
+    }
+}
+
+/// Slices with at most this many values are not cut further by the `_with` methods of
+/// [`TrainState`] (large enough that handing a piece to another thread costs little next to it).
+pub const SPLIT_MIN: usize = 16_384;
+
+/// `f(a, b)` over matching halves of `a` and `b`, recursively, pieces of at most [`SPLIT_MIN`].
+fn split_mut<S: Send + Sync, J: Join + Sync>(
+    join: &J,
+    a: &mut [S],
+    b: &[S],
+    f: &(impl Fn(&mut [S], &[S]) + Sync),
+) {
+    if a.len() <= SPLIT_MIN {
+        return f(a, b);
+    }
+    let mid = a.len() / 2;
+    let (a0, a1) = a.split_at_mut(mid);
+    let (b0, b1) = b.split_at(mid.min(b.len()));
+    join.join(|| split_mut(join, a0, b0, f), || split_mut(join, a1, b1, f));
+}
+
+/// `f(p, g, s)` over matching halves, recursively, pieces of at most [`SPLIT_MIN`].
+fn split_update<S: Send + Sync, T: Send + Sync, J: Join + Sync>(
+    join: &J,
+    p: &mut [S],
+    g: &[S],
+    s: &mut [T],
+    f: &(impl Fn(&mut [S], &[S], &mut [T]) + Sync),
+) {
+    if p.len() <= SPLIT_MIN {
+        return f(p, g, s);
+    }
+    let mid = p.len() / 2;
+    let (p0, p1) = p.split_at_mut(mid);
+    let (g0, g1) = g.split_at(mid.min(g.len()));
+    let (s0, s1) = s.split_at_mut(mid.min(s.len()));
+    join.join(
+        || split_update(join, p0, g0, s0, f),
+        || split_update(join, p1, g1, s1, f),
+    );
+}
+
+/// [`all_finite`] over halves, recursively, pieces of at most [`SPLIT_MIN`].
+fn finite_split<S: Scalar, J: Join + Sync>(join: &J, g: &[S]) -> bool {
+    if g.len() <= SPLIT_MIN {
+        return all_finite(g);
+    }
+    let (g0, g1) = g.split_at(g.len() / 2);
+    let (mut a, mut b) = (true, true);
+    join.join(|| a = finite_split(join, g0), || b = finite_split(join, g1));
+    a & b
 }
 
 /// `true` if no value is NaN or ±∞. Checks 16 values at a time without stopping early inside a
@@ -329,6 +456,103 @@ mod tests {
             losses.push(l.to_bits());
         }
         (weights(&net), losses)
+    }
+
+    /// A [`Join`] on two real threads.
+    struct Threads;
+    impl Join for Threads {
+        fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+            std::thread::scope(|s| {
+                s.spawn(b);
+                a();
+            });
+        }
+    }
+
+    /// The `_with` forms cut the 40,000-weight slice into pieces (some on another thread) and
+    /// must give the bits of the plain forms: reduction, finite check and update, for Adam and
+    /// for an optimizer that draws from the generator (SantaE, which falls back to one thread).
+    #[test]
+    fn split_steps_have_the_bits_of_plain_steps() {
+        use crate::optim::{AnyOptimizer, SantaE};
+        type Wide = Chain<Dense<f32, 400, 100, Relu>, Dense<f32, 100, 3, Identity>>;
+        const { assert!(400 * 100 > 2 * SPLIT_MIN) };
+        let xs: Vec<[f32; 400]> = (0..6)
+            .map(|k| core::array::from_fn(|i| ((i * 31 + k * 17) % 23) as f32 / 23.0 - 0.4))
+            .collect();
+        let ts: Vec<usize> = (0..6).map(|k| k % 3).collect();
+        for opt in [
+            AnyOptimizer::Adam(Adam::new(0.01)),
+            AnyOptimizer::SantaE(SantaE::default()),
+        ] {
+            let mut runs: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
+            for how in 0..3 {
+                let mut net = Box::new(Network::<f32, Wide>::new_zeroed());
+                net.init(5);
+                let mut main = Box::new(TrainState::<f32, Wide, AnyOptimizer<f32>>::new(9));
+                let mut parts = [
+                    Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0)),
+                    Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0)),
+                ];
+                let mut losses = Vec::new();
+                for _ in 0..4 {
+                    let l0 = parts[0].gradients(&net, &SoftmaxCrossEntropy, &xs[..4], &ts[..4]);
+                    let l1 = parts[1].gradients(&net, &SoftmaxCrossEntropy, &xs[4..], &ts[4..]);
+                    let value = (4.0 * l0.unwrap() + 2.0 * l1.unwrap()) / 6.0;
+                    let weighted = [(parts[0].grad(), 4.0 / 6.0), (parts[1].grad(), 2.0 / 6.0)];
+                    let l = match how {
+                        0 => {
+                            main.set_weighted_gradient(&mut net, &weighted);
+                            main.apply_gradient(&mut net, &opt, value)
+                        }
+                        1 => {
+                            main.set_weighted_gradient_with(&mut net, &weighted, &Sequential);
+                            main.apply_gradient_with(&mut net, &opt, value, &Sequential)
+                        }
+                        _ => {
+                            main.set_weighted_gradient_with(&mut net, &weighted, &Threads);
+                            main.apply_gradient_with(&mut net, &opt, value, &Threads)
+                        }
+                    };
+                    losses.push(l.unwrap().to_bits());
+                }
+                let mut state = Vec::new();
+                main.optimizer_state()
+                    .for_each_slice(&mut |s| state.extend(s.iter().flatten().map(|v| v.to_bits())));
+                let mut w = weights(&net);
+                w.extend(state);
+                runs.push((w, losses));
+            }
+            assert!(runs[0].0 != weights(&Network::<f32, Wide>::new_zeroed()));
+            assert_eq!(runs[0], runs[1], "{}: split, one thread", opt.name());
+            assert_eq!(runs[0], runs[2], "{}: split, two threads", opt.name());
+        }
+    }
+
+    /// A non-finite gradient found in any piece rejects the split step and changes nothing.
+    #[test]
+    fn split_steps_reject_non_finite_gradients() {
+        type Wide = Chain<Dense<f32, 400, 100, Relu>, Dense<f32, 100, 3, Identity>>;
+        let mut net = Box::new(Network::<f32, Wide>::new_zeroed());
+        net.init(5);
+        let xs = [[0.25f32; 400]; 2];
+        let mut g = Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0));
+        let v = g
+            .gradients(&net, &SoftmaxCrossEntropy, &xs, &[0usize, 1])
+            .unwrap();
+        let mut main = Box::new(TrainState::<f32, Wide, Adam<f32>>::new(0));
+        // An infinite weight: ∞·g is ±∞ (or NaN where g = 0) in every piece.
+        let parts = [(g.grad(), f32::INFINITY)];
+        main.set_weighted_gradient_with(&mut net, &parts, &Threads);
+        let mut bad = 0;
+        main.grad()
+            .for_each_slice(&mut |s| bad += s.iter().filter(|v| !v.is_finite()).count());
+        assert!(bad > 0);
+        let before = weights(&net);
+        let r = main.apply_gradient_with(&mut net, &Adam::new(0.01), v, &Threads);
+        assert_eq!(r, Err(Error::NonFiniteGradient));
+        assert_eq!(weights(&net), before);
+        assert_eq!(main.steps(), 0);
     }
 
     /// The memory table of docs/BENCHMARKS.md ("Memory: size_of for 784-100-10"), checked.

@@ -3,10 +3,12 @@
 //! A batch of n samples is cut into `threads` contiguous shards (shard k holds samples
 //! `[k·⌈n/T⌉, (k+1)·⌈n/T⌉)`, the last one shorter; empty shards are skipped). Each shard's mean
 //! loss and mean gradient are computed on its own thread with the core's batched kernels, then
-//! combined on the calling thread **in shard order**, each weighted by its share nₖ/n
-//! ([`TrainState::set_weighted_gradient`]), and one optimizer update is applied
-//! ([`TrainState::apply_gradient`], with the same rejection of non-finite steps as
-//! [`TrainState::step`]). Which thread ran which shard never matters, so a run is the same bit
+//! combined **in shard order**, each weighted by its share nₖ/n
+//! ([`TrainState::set_weighted_gradient_with`]), and one optimizer update is applied
+//! ([`TrainState::apply_gradient_with`], with the same rejection of non-finite steps as
+//! [`TrainState::step`]). The combination, the finite check and the update are element-wise:
+//! they too run on the pool, each thread on its own range of parameters (the core's
+//! [`Join`] hook), which changes no bit. Which thread ran which shard never matters, so a run is the same bit
 //! for bit every time with the same thread count. With one thread the result is that of
 //! [`TrainState::step`] (the shard weight is 1); with more threads it differs from it by rounding
 //! only (the sum over the batch is grouped by shard).
@@ -33,7 +35,7 @@ use stacknn::layer::Layer;
 use stacknn::loss::Loss;
 use stacknn::math::Math;
 use stacknn::optim::{Optimizer, Sgd};
-use stacknn::train::Target;
+use stacknn::train::{Join, Target};
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Error, Network, Scalar, TrainState};
 
@@ -167,8 +169,18 @@ where
                 parts.push((w.grad(), share));
             }
         }
-        self.main.set_weighted_gradient(net, &parts);
-        self.main.apply_gradient(net, optimizer, value)
+        let pool = Pool(&self.pool);
+        self.main.set_weighted_gradient_with(net, &parts, &pool);
+        self.main.apply_gradient_with(net, optimizer, value, &pool)
+    }
+}
+
+/// The core's [`Join`] hook on a rayon pool.
+struct Pool<'a>(&'a rayon::ThreadPool);
+
+impl Join for Pool<'_> {
+    fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+        self.0.join(a, b);
     }
 }
 

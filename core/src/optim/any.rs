@@ -300,6 +300,10 @@ impl<S: Scalar> Optimizer<S> for AnyOptimizer<S> {
     type Global = [S; 2];
     type Step = AnyStep<S>;
 
+    fn uses_rng(&self) -> bool {
+        matches!(self, Self::SantaE(_) | Self::SantaSss(_))
+    }
+
     fn validate(&self) -> Result<(), Error> {
         match self {
             Self::Sgd(o) => o.validate(),

@@ -90,13 +90,16 @@ use crate::Scalar;
 use zerocopy::{FromZeros, Immutable, IntoBytes};
 
 /// An optimization algorithm.
-pub trait Optimizer<S: Scalar>: Copy {
+///
+/// Optimizers, their states and step constants are plain data (`Send + Sync`), so a host trainer
+/// may update disjoint parameter ranges on several threads.
+pub trait Optimizer<S: Scalar>: Copy + Send + Sync {
     /// Per-parameter state (zero-initialised). `()` for plain SGD.
-    type State: Copy + FromZeros + IntoBytes + Immutable;
+    type State: Copy + FromZeros + IntoBytes + Immutable + Send + Sync;
     /// Per-optimizer state besides the step counter (zero-initialised).
     type Global: Copy + FromZeros + IntoBytes + Immutable;
     /// What [`Optimizer::begin_step`] computes once per step for [`Optimizer::update`].
-    type Step: Copy;
+    type Step: Copy + Send + Sync;
 
     /// Checks the hyper-parameters; [`Error::InvalidParameter`] names the first bad one.
     fn validate(&self) -> Result<(), Error>;
@@ -114,6 +117,14 @@ pub trait Optimizer<S: Scalar>: Copy {
         state: &mut [Self::State],
         rng: &mut Rng,
     );
+
+    /// `true` if [`Optimizer::update`] draws from the generator (Santa). Every other optimizer
+    /// updates each parameter from its own gradient and state alone, so its slices may be cut
+    /// into pieces and updated in any order, or at the same time, with the same result
+    /// ([`TrainState::apply_gradient_with`](crate::TrainState::apply_gradient_with)).
+    fn uses_rng(&self) -> bool {
+        false
+    }
 }
 
 /// Implements [`Optimizer`] for an optimizer with no per-step constants and no global state:

@@ -62,6 +62,10 @@ macro_rules! santa_config {
             type Global = ();
             type Step = SantaStep<S>;
 
+            fn uses_rng(&self) -> bool {
+                true
+            }
+
             fn validate(&self) -> Result<(), Error> {
                 check_rate(self.lr, "lr")?;
                 check_unit(self.sigma, "sigma")?;
