@@ -39,6 +39,7 @@ fn main() -> Result<()> {
             &xs,
             &train.labels[range],
             1,
+            1,
         )
         .map_err(anyhow::Error::msg)?;
     }

@@ -95,6 +95,11 @@ struct TrainArgs {
     /// lecun-normal (Chainer's default); the last three set biases to 0.
     #[arg(long, default_value = "uniform", value_name = "SCHEME")]
     init: String,
+    /// Training threads: each batch is split into one shard per thread (0 = one per core). The
+    /// result is the same bit for bit for a given thread count, and differs by rounding between
+    /// counts.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
     /// Use only the first N training images (for quick runs).
     #[arg(long, value_name = "N")]
     train_limit: Option<usize>,
@@ -400,6 +405,11 @@ fn config_of(a: &TrainArgs) -> TrainConfig {
         iterations: a.iterations,
         seed: a.seed,
         init: a.init.clone(),
+        threads: if a.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            a.threads
+        },
         train_limit: a.train_limit,
     }
 }

@@ -13,6 +13,8 @@ use stacknn::optim::AnyOptimizer;
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, TrainState};
 
+use crate::parallel::{ParallelError, ParallelTrainer};
+
 use crate::arch::{arch_name, dispatch, Activations, Family, UnknownArch, Visitor};
 use crate::idx::PIXELS;
 
@@ -84,15 +86,38 @@ pub enum ModelError {
     },
 }
 
+/// Samples per chunk of the batched kernels (any chunk size gives the same bits).
+const CHUNK: usize = 32;
+
 /// The trainer state type of architecture `F` in f32 with any optimizer.
-type State<F> = TrainState<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>>;
+type State<F> = TrainState<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>;
+
+/// The trainer of architecture `F`: one thread, or data-parallel.
+enum Trainer<F: Family> {
+    One(Box<State<F>>),
+    Many(ParallelTrainer<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>),
+}
 
 /// An f32 network of a built-in architecture, with its training state once training starts.
 ///
 /// Both are allocated in place on the heap (`new_box_zeroed`): never built on the stack.
 pub struct Typed<F: Family> {
     net: Box<Network<f32, F::Net<f32>, Libm>>,
-    state: Option<Box<State<F>>>,
+    state: Option<Trainer<F>>,
+}
+
+/// Why a training step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainStepError {
+    /// The core rejected the step (nothing was changed).
+    #[error(transparent)]
+    Core(#[from] stacknn::Error),
+    /// The trainer could not be set up.
+    #[error(transparent)]
+    Parallel(#[from] ParallelError),
+    /// Out of memory for the trainer state.
+    #[error("out of memory for the training state")]
+    Alloc,
 }
 
 /// An f32 MNIST network (784 inputs, 10 outputs) of any built-in architecture.
@@ -112,7 +137,8 @@ pub trait Model {
     fn forward(&self, x: &Image) -> [f32; 10];
     /// One training step on a batch; the batch-mean loss before the update. A step whose loss or
     /// gradient is not finite is rejected and changes nothing. The trainer state is created
-    /// (seeded with `seed`) on the first call.
+    /// (seeded with `seed`) on the first call, on `threads` threads (1: [`TrainState::step`];
+    /// more: [`ParallelTrainer`], bit-reproducible for a given thread count).
     fn step(
         &mut self,
         optimizer: &AnyOptimizer<f32>,
@@ -120,7 +146,8 @@ pub trait Model {
         xs: &[Image],
         ys: &[u8],
         seed: u64,
-    ) -> Result<f32, stacknn::Error>;
+        threads: usize,
+    ) -> Result<f32, TrainStepError>;
     /// The model file bytes.
     fn to_file_bytes(&self) -> Vec<u8>;
     /// Loads parameters from model file bytes of this architecture.
@@ -185,13 +212,22 @@ impl<F: Family> Model for Typed<F> {
         xs: &[Image],
         ys: &[u8],
         seed: u64,
-    ) -> Result<f32, stacknn::Error> {
-        let state = self.state.get_or_insert_with(|| {
-            let mut s = State::<F>::new_box_zeroed().expect("allocation of the trainer state");
-            s.reset(seed);
-            s
-        });
-        state.step(&mut self.net, optimizer, &loss, xs, ys)
+        threads: usize,
+    ) -> Result<f32, TrainStepError> {
+        if self.state.is_none() {
+            self.state = Some(if threads <= 1 {
+                let mut s = State::<F>::new_box_zeroed().map_err(|_| TrainStepError::Alloc)?;
+                s.reset(seed);
+                Trainer::One(s)
+            } else {
+                Trainer::Many(ParallelTrainer::new(threads, seed)?)
+            });
+        }
+        Ok(match self.state.as_mut() {
+            Some(Trainer::One(s)) => s.step(&mut self.net, optimizer, &loss, xs, ys)?,
+            Some(Trainer::Many(p)) => p.step(&mut self.net, optimizer, &loss, xs, ys)?,
+            None => unreachable!("set above"),
+        })
     }
     fn to_file_bytes(&self) -> Vec<u8> {
         let names: Vec<&str> = self.activations().iter().map(|a| a.name()).collect();

@@ -80,7 +80,7 @@ use crate::Scalar;
 /// A differentiable activation over a vector.
 ///
 /// `x`, `y`, `dy`, `dx` all have the layer's width; a network guarantees that by its types.
-pub trait Activation<S: Scalar>: Copy {
+pub trait Activation<S: Scalar>: Copy + Send + Sync {
     /// y = f(x).
     fn forward<M: Math<S>>(&self, x: &[S], y: &mut [S]);
     /// dx = J_f(x)ᵀ·dy, given the input `x` and the output `y = f(x)` of the forward pass.

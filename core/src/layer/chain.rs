@@ -71,7 +71,7 @@ where
     type Input = A::Input;
     type Output = B::Output;
     type Cache = ChainCache<A::Cache, A::Output, B::Cache>;
-    type Params<T: Copy + FromZeros> = Pair<A::Params<T>, B::Params<T>>;
+    type Params<T: Copy + FromZeros + Send + Sync> = Pair<A::Params<T>, B::Params<T>>;
 
     #[inline]
     fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output) {
@@ -177,7 +177,7 @@ where
         }
     }
 
-    fn for_each_param<T: Copy + FromZeros>(
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &Self::Params<S>,
         state: &mut Self::Params<T>,

@@ -127,7 +127,7 @@ where
     type Output = [S; O];
     /// The pre-activation z = W·x + b.
     type Cache = [S; O];
-    type Params<T: Copy + FromZeros> = DenseParams<T, I, O>;
+    type Params<T: Copy + FromZeros + Send + Sync> = DenseParams<T, I, O>;
 
     #[inline]
     fn forward<M: Math<S>>(&self, x: &[S; I], y: &mut [S; O]) {
@@ -218,7 +218,7 @@ where
         );
     }
 
-    fn for_each_param<T: Copy + FromZeros>(
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &DenseParams<S, I, O>,
         state: &mut DenseParams<T, I, O>,

@@ -35,7 +35,7 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
     type Input = L::Input;
     type Output = L::Output;
     type Cache = L::Cache;
-    type Params<T: Copy + FromZeros> = ();
+    type Params<T: Copy + FromZeros + Send + Sync> = ();
 
     #[inline]
     fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output) {
@@ -87,7 +87,7 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
         self.0.backward_input::<M>(x, cache, y, dy, dx);
     }
 
-    fn for_each_param<T: Copy + FromZeros>(
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         _grad: &(),
         _state: &mut (),

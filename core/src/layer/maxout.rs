@@ -130,7 +130,7 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Layer<S> for Max
     type Output = [S; O];
     /// The winning piece k*ₒ of each output.
     type Cache = [usize; O];
-    type Params<T: Copy + FromZeros> = MaxoutParams<T, I, O, K>;
+    type Params<T: Copy + FromZeros + Send + Sync> = MaxoutParams<T, I, O, K>;
 
     #[inline]
     fn forward<M: Math<S>>(&self, x: &[S; I], y: &mut [S; O]) {
@@ -176,7 +176,7 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Layer<S> for Max
         self.input_gradient(arg, dy, dx);
     }
 
-    fn for_each_param<T: Copy + FromZeros>(
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &MaxoutParams<S, I, O, K>,
         state: &mut MaxoutParams<T, I, O, K>,

@@ -49,7 +49,7 @@ use crate::Scalar;
 use zerocopy::FromZeros;
 
 /// A fixed-length vector of scalars: implemented for `[S; N]`.
-pub trait Vector<S: Scalar>: Copy + FromZeros {
+pub trait Vector<S: Scalar>: Copy + FromZeros + Send + Sync {
     /// Number of elements.
     const LEN: usize;
     /// The vector of zeros.
@@ -95,15 +95,18 @@ impl<T> ParamStore<T> for () {
 /// with only its activation vectors in RAM. Training keeps per-sample intermediate values in
 /// [`Layer::Cache`] and accumulates gradients in a [`Layer::Params`] container owned by the
 /// trainer.
-pub trait Layer<S: Scalar> {
+///
+/// Layers, their caches and parameter stores are plain data (`Send + Sync`): a host trainer may
+/// share a network between threads.
+pub trait Layer<S: Scalar>: Send + Sync {
     /// The input vector type, `[S; I]`.
     type Input: Vector<S>;
     /// The output vector type, `[S; O]`.
     type Output: Vector<S>;
     /// Values the forward pass keeps for the backward pass of one sample.
-    type Cache: FromZeros;
+    type Cache: FromZeros + Send + Sync;
     /// One `T` per trainable parameter (`()` when the layer is frozen or has no parameters).
-    type Params<T: Copy + FromZeros>: ParamStore<T>;
+    type Params<T: Copy + FromZeros + Send + Sync>: ParamStore<T> + Send + Sync;
 
     /// y = f(x) for one sample.
     fn forward<M: Math<S>>(&self, x: &Self::Input, y: &mut Self::Output);
@@ -143,7 +146,7 @@ pub trait Layer<S: Scalar> {
 
     /// Applies `f(params, grads, state)` to each trainable parameter slice with the matching
     /// gradient and optimizer-state slices, in [`ParamStore::for_each_slice`] order.
-    fn for_each_param<T: Copy + FromZeros>(
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &Self::Params<S>,
         state: &mut Self::Params<T>,
