@@ -23,7 +23,7 @@ use crate::Scalar;
 /// assert!((<Libm as Math<f64>>::exp(1.0) - core::f64::consts::E).abs() < 1e-15);
 /// # }
 /// ```
-pub trait Math<S: Scalar>: 'static {
+pub trait Math<S: Scalar>: 'static + Send + Sync {
     /// eˣ.
     fn exp(x: S) -> S;
     /// eˣ − 1, accurate for small |x|.

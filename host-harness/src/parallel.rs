@@ -1,7 +1,8 @@
 //! Data-parallel training on several threads, bit-reproducible for a given thread count.
 //!
-//! A batch of n samples is cut into `threads` contiguous shards (shard k holds samples
-//! `[k·⌈n/T⌉, (k+1)·⌈n/T⌉)`, the last one shorter; empty shards are skipped). Each shard's mean
+//! A batch of n samples is cut into `threads` contiguous shards of `m` samples, the last one
+//! taking the rest (m = ⌈n/T⌉ rounded down to a multiple of 16, the kernels' block, if that is
+//! not 0; otherwise ⌈n/T⌉; empty shards are skipped). Each shard's mean
 //! loss and mean gradient are computed on its own thread with the core's batched kernels, then
 //! combined **in shard order**, each weighted by its share nₖ/n
 //! ([`TrainState::set_weighted_gradient_with`]), and one optimizer update is applied
@@ -31,6 +32,7 @@
 //! assert!(loss > 0.0);
 //! ```
 
+use stacknn::layer::kernel::BLOCK;
 use stacknn::layer::Layer;
 use stacknn::loss::Loss;
 use stacknn::math::Math;
@@ -144,43 +146,64 @@ where
             });
         }
         let n = inputs.len();
-        let shard = n.div_ceil(self.workers.len().max(1));
-        let shared: &Network<S, L, M> = net;
-        let mut results: Vec<Option<Result<S, Error>>> = vec![None; self.workers.len()];
-        self.pool.scope(|scope| {
-            for (((w, xs), ts), r) in self
-                .workers
-                .iter_mut()
-                .zip(inputs.chunks(shard))
-                .zip(targets.chunks(shard))
-                .zip(results.iter_mut())
-            {
-                scope.spawn(move |_| *r = Some(w.gradients(shared, loss, xs, ts)));
+        let ranges = shards(n, self.workers.len());
+        let (workers, main) = (&mut self.workers, &mut self.main);
+        // The whole step runs inside the pool: the scope and the joins below are then cheap
+        // pushes onto a worker's queue, not injections from outside.
+        self.pool.install(|| {
+            let shared: &Network<S, L, M> = net;
+            let mut results: Vec<Option<Result<S, Error>>> = vec![None; workers.len()];
+            rayon::scope(|scope| {
+                for ((w, range), r) in workers.iter_mut().zip(&ranges).zip(results.iter_mut()) {
+                    let (xs, ts) = (&inputs[range.clone()], &targets[range.clone()]);
+                    if !xs.is_empty() {
+                        scope.spawn(move |_| *r = Some(w.gradients(shared, loss, xs, ts)));
+                    }
+                }
+            });
+            // Combine in shard order: loss and gradient weighted by each shard's share.
+            let total = S::from_usize(n);
+            let mut value = S::ZERO;
+            let mut parts = Vec::with_capacity(workers.len());
+            for ((w, r), range) in workers.iter().zip(&results).zip(&ranges) {
+                if let Some(r) = r {
+                    let share = S::from_usize(range.len()) / total;
+                    value += share * (*r)?;
+                    parts.push((w.grad(), share));
+                }
             }
-        });
-        // Combine in shard order: loss and gradient weighted by each shard's share.
-        let total = S::from_usize(n);
-        let mut value = S::ZERO;
-        let mut parts = Vec::with_capacity(self.workers.len());
-        for ((w, r), xs) in self.workers.iter().zip(&results).zip(inputs.chunks(shard)) {
-            if let Some(r) = r {
-                let share = S::from_usize(xs.len()) / total;
-                value += share * (*r)?;
-                parts.push((w.grad(), share));
-            }
-        }
-        let pool = Pool(&self.pool);
-        self.main.set_weighted_gradient_with(net, &parts, &pool);
-        self.main.apply_gradient_with(net, optimizer, value, &pool)
+            main.set_weighted_gradient_with(net, &parts, &Rayon);
+            main.apply_gradient_with(net, optimizer, value, &Rayon)
+        })
     }
 }
 
-/// The core's [`Join`] hook on a rayon pool.
-struct Pool<'a>(&'a rayon::ThreadPool);
+/// The shards of a batch of `n` samples: ⌈n/T⌉ rounded down to a multiple of the kernels' block of 16 samples when
+/// that is possible, the last shard taking the rest (100 on 2 threads: 48 + 52, not 50 + 50).
+/// Each partial block costs a full pass over the weight gradient: 50 = 16 + 16 + 16 + 2 took
+/// 486 µs where 48 took 418 µs (784-100-10, one thread).
+fn shards(n: usize, threads: usize) -> Vec<core::ops::Range<usize>> {
+    let t = threads.max(1);
+    let even = n.div_ceil(t);
+    let m = match even / BLOCK * BLOCK {
+        0 => even,
+        aligned => aligned,
+    };
+    (0..t)
+        .map(|k| {
+            let start = (k * m).min(n);
+            let end = if k + 1 == t { n } else { ((k + 1) * m).min(n) };
+            start..end
+        })
+        .collect()
+}
 
-impl Join for Pool<'_> {
+/// The core's [`Join`] hook: `rayon::join` on the current pool (the trainer's, inside `install`).
+struct Rayon;
+
+impl Join for Rayon {
     fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
-        self.0.join(a, b);
+        rayon::join(a, b);
     }
 }
 
@@ -212,6 +235,16 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shards_cover_the_batch_in_blocks_of_16() {
+        assert_eq!(shards(100, 2), vec![0..48, 48..100]);
+        assert_eq!(shards(32, 2), vec![0..16, 16..32]);
+        assert_eq!(shards(10, 2), vec![0..5, 5..10]);
+        assert_eq!(shards(3, 4), vec![0..1, 1..2, 2..3, 3..3]);
+        assert_eq!(shards(100, 3), vec![0..32, 32..64, 64..100]);
+        assert_eq!(shards(7, 1), vec![0..7]);
+    }
+
     use super::*;
     use stacknn::activation::{Identity, Relu};
     use stacknn::layer::{Chain, Dense};

@@ -97,7 +97,7 @@ pub trait Optimizer<S: Scalar>: Copy + Send + Sync {
     /// Per-parameter state (zero-initialised). `()` for plain SGD.
     type State: Copy + FromZeros + IntoBytes + Immutable + Send + Sync;
     /// Per-optimizer state besides the step counter (zero-initialised).
-    type Global: Copy + FromZeros + IntoBytes + Immutable;
+    type Global: Copy + FromZeros + IntoBytes + Immutable + Send + Sync;
     /// What [`Optimizer::begin_step`] computes once per step for [`Optimizer::update`].
     type Step: Copy + Send + Sync;
 
