@@ -12,23 +12,16 @@ Run from the repository root:
     python3 -m venv bench/.venv && bench/.venv/bin/pip install torch safetensors numpy
     bench/.venv/bin/python scripts/make_safetensors_fixture.py
 """
-import gzip
 import pathlib
 
 import numpy as np
 import torch
 from safetensors.torch import save_file
+from mnist_torch import idx
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "host-harness" / "tests" / "data"
 N = 20
-
-
-def idx(path):
-    raw = gzip.open(path).read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 def main():

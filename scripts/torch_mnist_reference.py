@@ -8,17 +8,11 @@ initialisation, a fresh shuffle each epoch, batch-mean cross-entropy, one thread
 
     bench/.venv/bin/python scripts/torch_mnist_reference.py [SEED ...]
 """
-import gzip, numpy as np, torch, sys, time
+import sys, time
+import numpy as np, torch
+from mnist_torch import load
 torch.set_num_threads(1)
-def idx(p):
-    raw=gzip.open(p).read(); r=raw[3]
-    d=[int.from_bytes(raw[4+4*i:8+4*i],'big') for i in range(r)]
-    return np.frombuffer(raw,dtype=np.uint8,offset=4+4*r).reshape(d)
-D=str(__import__('pathlib').Path(__file__).resolve().parent.parent / 'data' / 'mnist') + '/'
-xtr=torch.from_numpy(idx(D+'train-images-idx3-ubyte.gz').reshape(-1,784).astype(np.float32)/255)
-ytr=torch.from_numpy(idx(D+'train-labels-idx1-ubyte.gz').astype(np.int64))
-xte=torch.from_numpy(idx(D+'t10k-images-idx3-ubyte.gz').reshape(-1,784).astype(np.float32)/255)
-yte=torch.from_numpy(idx(D+'t10k-labels-idx1-ubyte.gz').astype(np.int64))
+xtr, ytr, xte, yte = load()
 for seed in [int(a) for a in sys.argv[1:]] or [1,2,3]:
     torch.manual_seed(seed)
     net=torch.nn.Sequential(torch.nn.Linear(784,100),torch.nn.ReLU(),torch.nn.Linear(100,10))

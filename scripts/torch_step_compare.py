@@ -9,23 +9,16 @@ stacknn's weights after those steps and how far the weights moved.
 
     bench/.venv/bin/python scripts/torch_step_compare.py [out/torch-compare]
 """
-import gzip
 import pathlib
 import sys
 
 import numpy as np
 import torch
 from safetensors.torch import load_file
+from mnist_torch import idx
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DIR = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "out" / "torch-compare"
-
-
-def idx(path):
-    raw = gzip.open(path).read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 def main():
