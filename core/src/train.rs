@@ -244,6 +244,57 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         Ok(value)
     }
 
+    /// [`TrainState::set_weighted_gradient_with`] followed by [`TrainState::apply_gradient_with`]
+    /// in one fewer pass: the finite check rides on the last part's accumulation. The same
+    /// result, bits and rejection (a non-finite loss or combined gradient changes nothing but
+    /// the gradient buffer).
+    pub fn apply_weighted_gradient_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        parts: &[(&L::Params<S>, S)],
+        optimizer: &O,
+        value: S,
+        join: &J,
+    ) -> Result<S, Error> {
+        if optimizer.uses_rng() || parts.is_empty() {
+            self.set_weighted_gradient_with(net, parts, join);
+            return self.apply_gradient_with(net, optimizer, value, join);
+        }
+        optimizer.validate()?;
+        if !value.is_finite() {
+            return Err(Error::NonFiniteLoss);
+        }
+        let mut finite = true;
+        let last = parts.len() - 1;
+        for (k, &(g, w)) in parts.iter().enumerate() {
+            let first = k == 0;
+            net.layers
+                .for_each_param::<S>(g, &mut self.grad, &mut |_, g, acc| {
+                    let ok = split_fold(join, acc, g, &|acc: &mut [S], g: &[S]| {
+                        for (a, &g) in acc.iter_mut().zip(g) {
+                            *a = if first { S::ZERO } else { *a } + w * g;
+                        }
+                        k != last || all_finite(acc)
+                    });
+                    finite &= ok;
+                });
+        }
+        if !finite {
+            return Err(Error::NonFiniteGradient);
+        }
+        self.step += 1;
+        let step = optimizer.begin_step::<M>(&mut self.global, self.step, value);
+        let update = |p: &mut [S], g: &[S], s: &mut [O::State]| {
+            // Not drawn from: `uses_rng` is false.
+            optimizer.update::<M>(&step, p, g, s, &mut Rng::seed(0))
+        };
+        net.layers
+            .for_each_param(&self.grad, &mut self.opt_state, &mut |p, g, s| {
+                split_update(join, p, g, s, &update)
+            });
+        Ok(value)
+    }
+
     /// [`TrainState::apply_gradient`] with the finite check and the optimizer update cut into
     /// pieces of at least [`SPLIT_MIN`] parameters and run through `join` (e.g. on several
     /// threads). Bit-identical to [`TrainState::apply_gradient`]: every optimizer but Santa
@@ -360,6 +411,28 @@ fn split_mut<S: Send + Sync, J: Join + Sync>(
     let (a0, a1) = a.split_at_mut(mid);
     let (b0, b1) = b.split_at(mid.min(b.len()));
     join.join(|| split_mut(join, a0, b0, f), || split_mut(join, a1, b1, f));
+}
+
+/// `f(a, b)` over matching halves of `a` and `b`, recursively, pieces of at most [`SPLIT_MIN`];
+/// `true` if `f` returned `true` for every piece.
+fn split_fold<S: Send + Sync, J: Join + Sync>(
+    join: &J,
+    a: &mut [S],
+    b: &[S],
+    f: &(impl Fn(&mut [S], &[S]) -> bool + Sync),
+) -> bool {
+    if a.len() <= SPLIT_MIN {
+        return f(a, b);
+    }
+    let mid = a.len() / 2;
+    let (a0, a1) = a.split_at_mut(mid);
+    let (b0, b1) = b.split_at(mid.min(b.len()));
+    let (mut l, mut r) = (true, true);
+    join.join(
+        || l = split_fold(join, a0, b0, f),
+        || r = split_fold(join, a1, b1, f),
+    );
+    l & r
 }
 
 /// `f(p, g, s)` over matching halves, recursively, pieces of at most [`SPLIT_MIN`].
@@ -486,7 +559,7 @@ mod tests {
             AnyOptimizer::SantaE(SantaE::default()),
         ] {
             let mut runs: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
-            for how in 0..3 {
+            for how in 0..4 {
                 let mut net = Box::new(Network::<f32, Wide>::new_zeroed());
                 net.init(5);
                 let mut main = Box::new(TrainState::<f32, Wide, AnyOptimizer<f32>>::new(9));
@@ -509,10 +582,13 @@ mod tests {
                             main.set_weighted_gradient_with(&mut net, &weighted, &Sequential);
                             main.apply_gradient_with(&mut net, &opt, value, &Sequential)
                         }
-                        _ => {
+                        2 => {
                             main.set_weighted_gradient_with(&mut net, &weighted, &Threads);
                             main.apply_gradient_with(&mut net, &opt, value, &Threads)
                         }
+                        _ => main.apply_weighted_gradient_with(
+                            &mut net, &weighted, &opt, value, &Threads,
+                        ),
                     };
                     losses.push(l.unwrap().to_bits());
                 }
@@ -526,6 +602,7 @@ mod tests {
             assert!(runs[0].0 != weights(&Network::<f32, Wide>::new_zeroed()));
             assert_eq!(runs[0], runs[1], "{}: split, one thread", opt.name());
             assert_eq!(runs[0], runs[2], "{}: split, two threads", opt.name());
+            assert_eq!(runs[0], runs[3], "{}: fused, two threads", opt.name());
         }
     }
 
@@ -553,6 +630,17 @@ mod tests {
         assert_eq!(r, Err(Error::NonFiniteGradient));
         assert_eq!(weights(&net), before);
         assert_eq!(main.steps(), 0);
+        // The fused form finds it while combining.
+        let r = main.apply_weighted_gradient_with(&mut net, &parts, &Adam::new(0.01), v, &Threads);
+        assert_eq!(r, Err(Error::NonFiniteGradient));
+        assert_eq!(weights(&net), before);
+        assert_eq!(main.steps(), 0);
+        // And a finite gradient goes through.
+        let parts = [(g.grad(), 1.0)];
+        let r = main.apply_weighted_gradient_with(&mut net, &parts, &Adam::new(0.01), v, &Threads);
+        assert_eq!(r, Ok(v));
+        assert_ne!(weights(&net), before);
+        assert_eq!(main.steps(), 1);
     }
 
     /// The memory table of docs/BENCHMARKS.md ("Memory: size_of for 784-100-10"), checked.

@@ -4,10 +4,9 @@
 //! taking the rest (m = ⌈n/T⌉ rounded down to a multiple of 16, the kernels' block, if that is
 //! not 0; otherwise ⌈n/T⌉; empty shards are skipped). Each shard's mean
 //! loss and mean gradient are computed on its own thread with the core's batched kernels, then
-//! combined **in shard order**, each weighted by its share nₖ/n
-//! ([`TrainState::set_weighted_gradient_with`]), and one optimizer update is applied
-//! ([`TrainState::apply_gradient_with`], with the same rejection of non-finite steps as
-//! [`TrainState::step`]). The combination, the finite check and the update are element-wise:
+//! combined **in shard order**, each weighted by its share nₖ/n, and one optimizer update is
+//! applied ([`TrainState::apply_weighted_gradient_with`], with the same rejection of non-finite
+//! steps as [`TrainState::step`]). The combination, the finite check and the update are element-wise:
 //! they too run on the pool, each thread on its own range of parameters (the core's
 //! [`Join`] hook), which changes no bit. Which thread ran which shard never matters, so a run is the same bit
 //! for bit every time with the same thread count. With one thread the result is that of
@@ -172,8 +171,7 @@ where
                     parts.push((w.grad(), share));
                 }
             }
-            main.set_weighted_gradient_with(net, &parts, &Rayon);
-            main.apply_gradient_with(net, optimizer, value, &Rayon)
+            main.apply_weighted_gradient_with(net, &parts, optimizer, value, &Rayon)
         })
     }
 }
