@@ -1,12 +1,12 @@
 //! Criterion benches of the dense kernels and of whole training steps at the issue-8 shapes.
 //!
 //! ```text
-//! cargo bench -p stacknn --bench dense --features std                 # everything (about 1 minute)
-//! cargo bench -p stacknn --bench dense --features std -- train_step   # one group
+//! cargo bench -p stacknn --bench dense                 # everything (about 1 minute)
+//! cargo bench -p stacknn --bench dense -- train_step   # one group
 //! ```
-//! `--features std` is how the host harness builds the core: `Libm::sqrt` is then the CPU
-//! instruction and Adam's update vectorises (same bits); without it the Adam steps measure the
-//! `no_std` build.
+//! The networks use the core's `Libm` backend, whose `libm::sqrtf` keeps Adam's update scalar;
+//! the host harness trains with its `Host` backend (the CPU's square root, same bits), which
+//! `bench/compare` measures.
 //! Throughput is reported in samples (elements) per second. The inputs are random numbers in
 //! [0, 1) (the kernels' speed does not depend on the values).
 

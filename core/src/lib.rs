@@ -48,10 +48,6 @@
 //! - `libm` (default): the exact math backend [`math::Libm`].
 //! - `micromath`: the fast f32 backend [`math::Micromath`].
 //! - `defmt`: `defmt::Format` for [`Error`] and the name enums.
-//! - `std` (host builds only): [`math::Libm`]'s square root becomes `f32::sqrt`/`f64::sqrt`, the
-//!   CPU's square-root instruction, which LLVM vectorises in optimizer updates (`libm::sqrtf` is
-//!   an opaque call that keeps Adam's update scalar). IEEE 754 requires a correctly rounded square
-//!   root, so the results are bit-identical to the `no_std` build and to the device.
 //!
 //! # Memory
 //! Every public model and state type documents its size as a formula; for 784-100-10 in f32:
@@ -63,9 +59,6 @@
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-
-#[cfg(feature = "std")]
-extern crate std;
 
 pub mod activation;
 pub mod error;

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use host_harness::idx::{self, Split};
+use host_harness::math::Host;
 use host_harness::parallel::ParallelTrainer;
 use stacknn::activation::{Identity, Relu};
 use stacknn::layer::{Chain, Dense, Layer};
@@ -99,7 +100,7 @@ fn train<L, O, const CH: usize>(
     O: Optimizer<f32>,
     TrainState<f32, L, Sgd<f32>, CH>: Send,
 {
-    let mut net = Network::<f32, L>::new_box_zeroed().expect("alloc");
+    let mut net = Network::<f32, L, Host>::new_box_zeroed().expect("alloc");
     net.init(1);
     let mut st = TrainState::<f32, L, O, CH>::new_box_zeroed().expect("alloc");
     st.reset(1);
@@ -168,7 +169,7 @@ fn main() {
         train::<Mlp<100>, _, 1>("mlp100_sgd_b1", &o, &xs, &ys, Sgd::new(0.01), 1, 1);
     }
     if want("mlp100_infer_b1") {
-        let mut net = Network::<f32, Mlp<100>>::new_box_zeroed().expect("alloc");
+        let mut net = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
         net.init(1);
         let mut k = 0;
         let rate = measure(o.seconds, o.repeats, || {

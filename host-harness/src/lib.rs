@@ -6,6 +6,7 @@ pub mod arch;
 pub mod firmware;
 pub mod idx;
 pub mod interop;
+pub mod math;
 pub mod model;
 pub mod parallel;
 pub mod plot;

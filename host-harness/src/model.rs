@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::math::Host;
 use stacknn::activation::{self, ActivationKind};
 use stacknn::init::Init;
 use stacknn::layer::Layer;
 use stacknn::loss::LossKind;
-use stacknn::math::Libm;
 use stacknn::model_file::{self, Header};
 use stacknn::optim::AnyOptimizer;
 use stacknn::zerocopy::FromZeros;
@@ -102,7 +102,7 @@ enum Trainer<F: Family> {
 ///
 /// Both are allocated in place on the heap (`new_box_zeroed`): never built on the stack.
 pub struct Typed<F: Family> {
-    net: Box<Network<f32, F::Net<f32>, Libm>>,
+    net: Box<Network<f32, F::Net<f32>, Host>>,
     state: Option<Trainer<F>>,
 }
 
@@ -171,13 +171,13 @@ impl<F: Family> Typed<F> {
             });
         }
         let mut net =
-            Network::<f32, F::Net<f32>, Libm>::new_box_zeroed().expect("allocation of the network");
+            Network::<f32, F::Net<f32>, Host>::new_box_zeroed().expect("allocation of the network");
         net.layers.set_activations(acts);
         Ok(Self { net, state: None })
     }
 
     /// The network.
-    pub fn network(&self) -> &Network<f32, F::Net<f32>, Libm> {
+    pub fn network(&self) -> &Network<f32, F::Net<f32>, Host> {
         &self.net
     }
 }

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::math::Host;
 use serde::{Deserialize, Serialize};
 use stacknn::activation::ActivationKind;
 use stacknn::init::Init;
 use stacknn::loss::{Loss, LossKind};
-use stacknn::math::Libm;
 use stacknn::optim::{self, AnyOptimizer};
 use stacknn::Rng;
 
@@ -246,7 +246,7 @@ pub fn evaluate(model: &dyn Model, loss: LossKind, data: &Dataset) -> Evaluation
         let y = model.forward(&image_f32(px));
         let mut t = [0.0f32; CLASSES];
         t[label as usize] = 1.0;
-        total += Loss::<f32>::value::<Libm>(&loss, &y, &t) as f64;
+        total += Loss::<f32>::value::<Host>(&loss, &y, &t) as f64;
         let p = stacknn::network::argmax(&y) as u8;
         confusion[label as usize][p as usize] += 1;
         if p != label {
