@@ -214,19 +214,19 @@ impl<F: Family> Model for Typed<F> {
         seed: u64,
         threads: usize,
     ) -> Result<f32, TrainStepError> {
-        if self.state.is_none() {
-            self.state = Some(if threads <= 1 {
+        let trainer = match &mut self.state {
+            Some(t) => t,
+            slot @ None => slot.insert(if threads <= 1 {
                 let mut s = State::<F>::new_box_zeroed().map_err(|_| TrainStepError::Alloc)?;
                 s.reset(seed);
                 Trainer::One(s)
             } else {
                 Trainer::Many(ParallelTrainer::new(threads, seed)?)
-            });
-        }
-        Ok(match self.state.as_mut() {
-            Some(Trainer::One(s)) => s.step(&mut self.net, optimizer, &loss, xs, ys)?,
-            Some(Trainer::Many(p)) => p.step(&mut self.net, optimizer, &loss, xs, ys)?,
-            None => unreachable!("set above"),
+            }),
+        };
+        Ok(match trainer {
+            Trainer::One(s) => s.step(&mut self.net, optimizer, &loss, xs, ys)?,
+            Trainer::Many(p) => p.step(&mut self.net, optimizer, &loss, xs, ys)?,
         })
     }
     fn to_file_bytes(&self) -> Vec<u8> {
