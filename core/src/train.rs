@@ -225,10 +225,7 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         optimizer: &O,
         value: S,
     ) -> Result<S, Error> {
-        optimizer.validate()?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss);
-        }
+        check_step(optimizer, value)?;
         let mut finite = true;
         self.grad.for_each_slice(&mut |g| finite &= all_finite(g));
         if !finite {
@@ -260,10 +257,7 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
             self.set_weighted_gradient_with(net, parts, join);
             return self.apply_gradient_with(net, optimizer, value, join);
         }
-        optimizer.validate()?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss);
-        }
+        check_step(optimizer, value)?;
         let mut finite = true;
         let last = parts.len() - 1;
         for (k, &(g, w)) in parts.iter().enumerate() {
@@ -282,16 +276,7 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         if !finite {
             return Err(Error::NonFiniteGradient);
         }
-        self.step += 1;
-        let step = optimizer.begin_step::<M>(&mut self.global, self.step, value);
-        let update = |p: &mut [S], g: &[S], s: &mut [O::State]| {
-            // Not drawn from: `uses_rng` is false.
-            optimizer.update::<M>(&step, p, g, s, &mut Rng::seed(0))
-        };
-        net.layers
-            .for_each_param(&self.grad, &mut self.opt_state, &mut |p, g, s| {
-                split_update(join, p, g, s, &update)
-            });
+        self.update_split(net, optimizer, value, join);
         Ok(value)
     }
 
@@ -310,16 +295,26 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         if optimizer.uses_rng() {
             return self.apply_gradient(net, optimizer, value);
         }
-        optimizer.validate()?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss);
-        }
+        check_step(optimizer, value)?;
         let mut finite = true;
         self.grad
             .for_each_slice(&mut |g| finite &= finite_split(join, g));
         if !finite {
             return Err(Error::NonFiniteGradient);
         }
+        self.update_split(net, optimizer, value, join);
+        Ok(value)
+    }
+
+    /// Counts the step and applies the optimizer to the held (checked) gradient, cut into
+    /// pieces through `join`; only for optimizers that do not draw from the generator.
+    fn update_split<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        optimizer: &O,
+        value: S,
+        join: &J,
+    ) {
         self.step += 1;
         let step = optimizer.begin_step::<M>(&mut self.global, self.step, value);
         let update = |p: &mut [S], g: &[S], s: &mut [O::State]| {
@@ -330,7 +325,6 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
             .for_each_param(&self.grad, &mut self.opt_state, &mut |p, g, s| {
                 split_update(join, p, g, s, &update)
             });
-        Ok(value)
     }
 
     /// Sets the held gradient to `Σₖ wₖ·gₖ` over `parts = [(g₀, w₀), (g₁, w₁), …]`, summed in
@@ -370,6 +364,16 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
                     });
                 });
         }
+    }
+}
+
+/// The checks every update starts with: valid hyper-parameters and a finite loss.
+fn check_step<S: Scalar, O: Optimizer<S>>(optimizer: &O, value: S) -> Result<(), Error> {
+    optimizer.validate()?;
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFiniteLoss)
     }
 }
 
