@@ -79,6 +79,9 @@ pub enum Error {
     },
     /// A model file's shapes or scalar type differ from the network it is loaded into.
     ShapeMismatch,
+    /// A model file's weight layouts (output- or input-major, per layer) differ from the
+    /// network's, or a layout code is unknown.
+    LayoutMismatch,
     /// A model file holds a NaN or infinite parameter.
     NonFiniteWeight,
     /// Bytes to be viewed in place are not aligned for the scalar type.
@@ -116,6 +119,9 @@ impl fmt::Display for Error {
                 "model checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
             ),
             Error::ShapeMismatch => f.write_str("model shapes do not match the network"),
+            Error::LayoutMismatch => {
+                f.write_str("model weight layouts (output-/input-major) do not match the network")
+            }
             Error::NonFiniteWeight => f.write_str("model holds a NaN or infinite parameter"),
             Error::Misaligned => f.write_str("model bytes are not aligned for in-place use"),
             Error::LengthMismatch { expected, found } => {

@@ -2,42 +2,52 @@
 //!
 //! The same bytes serve the host (save/load) and the device (weights used in place, in flash).
 //!
-//! # Format, version 1 (all integers little-endian)
+//! # Format, versions 1 and 2 (all integers little-endian)
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `b"SNNM"` |
-//! | 4 | 2 | format version (`1`) |
+//! | 4 | 2 | format version: `1` if every layer is output-major, `2` otherwise |
 //! | 6 | 1 | bytes per scalar (4 = f32, 8 = f64) |
 //! | 7 | 1 | number of layers n (1..=8) |
 //! | 8 | 4 | payload length in bytes |
 //! | 12 | 4 | CRC-32 (ISO-HDLC, as zlib's `crc32`) of bytes 16..256 + payload |
 //! | 16 | 36 | layer widths, 9 × u32 (n + 1 used, the rest 0) |
 //! | 52 | 128 | activation name of each layer, 8 × 16 bytes ASCII, NUL-padded |
-//! | 180 | 76 | reserved, zero |
-//! | 256 | payload | every parameter in [`Layer::weights`] order (per layer: weights row by row, then bias) |
+//! | 180 | 8 | weight layout of each layer ([`WeightLayout::code`]): 0 = output-major `weight[o][i]`, 1 = input-major `weight[i][o]`; always 0 in version 1 |
+//! | 188 | 68 | reserved, zero |
+//! | 256 | payload | every parameter in [`Layer::weights`] order (per layer: weights row by row in its layout, then bias) |
 //!
-//! The payload is exactly the in-memory layout of a `Network` of [`crate::layer::Dense`] layers
-//! (`#[repr(C)]`), so a device can verify the file and then use it in place with [`view`]: no RAM
-//! copy, no `unsafe`. The file must be 8-byte aligned for that (e.g. `include_bytes!` into an
-//! `#[repr(C, align(8))]` wrapper).
+//! The payload is exactly the in-memory layout of a `Network` of [`crate::layer::Dense`] and
+//! [`crate::layer::TransposedDense`] layers (`#[repr(C)]`), so a device can verify the file and
+//! then use it in place with [`view`]: no RAM copy, no `unsafe`. The file must be 8-byte aligned
+//! for that (e.g. `include_bytes!` into an `#[repr(C, align(8))]` wrapper).
+//!
+//! Every layer's widths and weight layout are checked against the network type ([`Layer::shapes`]),
+//! so the same numbers are never read in the other layout. Version 2 exists only so that builds
+//! older than input-major layers, which ignored bytes 180.., refuse such files instead of reading
+//! transposed weights.
 
 use crate::error::Error;
-use crate::layer::{Layer, Vector};
+use crate::layer::{Layer, LayerShape, WeightLayout};
 use crate::network::Network;
 use crate::Scalar;
 use zerocopy::{FromBytes, Immutable, KnownLayout};
 
 /// The four magic bytes at the start of every model file.
 pub const MAGIC: [u8; 4] = *b"SNNM";
-/// The format version written by this crate.
-pub const VERSION: u16 = 1;
+/// The newest format version this crate reads and writes (files whose layers are all
+/// output-major are written as version 1, which older builds read too).
+pub const VERSION: u16 = 2;
 /// Length of the header; the payload starts here.
 pub const HEADER_LEN: usize = 256;
 /// Most layers a file describes.
 pub const MAX_LAYERS: usize = 8;
 /// Bytes of each activation name field.
 pub const NAME_LEN: usize = 16;
+
+/// Offset of the per-layer weight layout codes in the header.
+const LAYOUTS_AT: usize = 180;
 
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
@@ -52,6 +62,8 @@ pub struct Header {
     pub widths: [u32; MAX_LAYERS + 1],
     /// Activation names, NUL-padded ASCII.
     pub activations: [[u8; NAME_LEN]; MAX_LAYERS],
+    /// Weight layout codes ([`WeightLayout::code`]), one per layer; 0 for unused entries.
+    pub layouts: [u8; MAX_LAYERS],
     /// Payload length in bytes.
     pub payload_len: u32,
     /// The stored CRC-32.
@@ -72,6 +84,7 @@ impl Header {
             layers: layers as u8,
             widths: [0; MAX_LAYERS + 1],
             activations: [[0; NAME_LEN]; MAX_LAYERS],
+            layouts: [0; MAX_LAYERS],
             payload_len: 0,
             crc: 0,
         };
@@ -97,6 +110,23 @@ impl Header {
         core::str::from_utf8(&raw[..end]).ok()
     }
 
+    /// The weight layout of layer `i`, if `i` is a layer and its code is known.
+    pub fn layout(&self, i: usize) -> Option<WeightLayout> {
+        if i >= self.layers as usize {
+            return None;
+        }
+        WeightLayout::from_code(*self.layouts.get(i)?)
+    }
+
+    /// The format version this header is written with: 1 if every layer is output-major, else 2.
+    pub fn version(&self) -> u16 {
+        if self.layouts.iter().all(|&c| c == 0) {
+            1
+        } else {
+            VERSION
+        }
+    }
+
     /// Number of parameters implied by the widths of dense layers: Σ (wᵢ·wᵢ₊₁ + wᵢ₊₁).
     pub fn dense_param_count(&self) -> u64 {
         self.widths()
@@ -107,7 +137,7 @@ impl Header {
 
     fn write_tail(&self, out: &mut [u8; HEADER_LEN]) {
         out[0..4].copy_from_slice(&MAGIC);
-        out[4..6].copy_from_slice(&VERSION.to_le_bytes());
+        out[4..6].copy_from_slice(&self.version().to_le_bytes());
         out[6] = self.scalar_bytes;
         out[7] = self.layers;
         out[8..12].copy_from_slice(&self.payload_len.to_le_bytes());
@@ -117,6 +147,7 @@ impl Header {
         for (i, name) in self.activations.iter().enumerate() {
             out[52 + NAME_LEN * i..52 + NAME_LEN * (i + 1)].copy_from_slice(name);
         }
+        out[LAYOUTS_AT..LAYOUTS_AT + MAX_LAYERS].copy_from_slice(&self.layouts);
     }
 }
 
@@ -141,6 +172,7 @@ pub fn checksum(header: &[u8; HEADER_LEN], payload: &[u8]) -> u32 {
 ///
 /// Errors: [`Error::LengthMismatch`] (truncated or over-long), [`Error::BadMagic`],
 /// [`Error::UnsupportedVersion`], [`Error::ShapeMismatch`] (inconsistent header),
+/// [`Error::LayoutMismatch`] (an unknown layout code, or a non-zero one in version 1),
 /// [`Error::ChecksumMismatch`].
 pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
     let head: &[u8; HEADER_LEN] = bytes
@@ -154,7 +186,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
         return Err(Error::BadMagic);
     }
     let version = u16::from_le_bytes([head[4], head[5]]);
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion(version));
     }
     let mut h = Header {
@@ -162,6 +194,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
         layers: head[7],
         widths: [0; MAX_LAYERS + 1],
         activations: [[0; NAME_LEN]; MAX_LAYERS],
+        layouts: [0; MAX_LAYERS],
         payload_len: le_u32(head, 8),
         crc: le_u32(head, 12),
     };
@@ -176,6 +209,15 @@ pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
     }
     for (i, name) in h.activations.iter_mut().enumerate() {
         name.copy_from_slice(&head[52 + NAME_LEN * i..52 + NAME_LEN * (i + 1)]);
+    }
+    h.layouts
+        .copy_from_slice(&head[LAYOUTS_AT..LAYOUTS_AT + MAX_LAYERS]);
+    let known =
+        h.layouts.iter().enumerate().all(|(i, &c)| {
+            WeightLayout::from_code(c).is_some() && (i < h.layers as usize || c == 0)
+        });
+    if !known || h.version() != version {
+        return Err(Error::LayoutMismatch);
     }
     let expected = HEADER_LEN + h.payload_len as usize;
     if bytes.len() != expected {
@@ -195,16 +237,27 @@ pub fn parse(bytes: &[u8]) -> Result<(Header, &[u8]), Error> {
     Ok((h, payload))
 }
 
+/// Checks the header against network type `L`: scalar size, payload length, and every layer's
+/// widths and weight layout ([`Layer::shapes`]).
 fn check_shape<S: Scalar, L: Layer<S>>(h: &Header) -> Result<(), Error> {
     let w = h.widths();
-    let ok = h.scalar_bytes as usize == S::BYTES
-        && w.first() == Some(&(L::Input::LEN as u32))
-        && w.last() == Some(&(L::Output::LEN as u32))
-        && h.payload_len as usize == L::WEIGHT_COUNT * S::BYTES;
-    if ok {
-        Ok(())
-    } else {
+    let mut shape_ok =
+        h.scalar_bytes as usize == S::BYTES && h.payload_len as usize == L::WEIGHT_COUNT * S::BYTES;
+    let mut layout_ok = true;
+    let mut k = 0;
+    L::shapes(&mut |s: LayerShape| {
+        shape_ok &=
+            w.get(k) == Some(&(s.inputs as u32)) && w.get(k + 1) == Some(&(s.outputs as u32));
+        layout_ok &= h.layout(k) == Some(s.layout);
+        k += 1;
+    });
+    shape_ok &= k == h.layers as usize;
+    if !shape_ok {
         Err(Error::ShapeMismatch)
+    } else if !layout_ok {
+        Err(Error::LayoutMismatch)
+    } else {
+        Ok(())
     }
 }
 
@@ -223,6 +276,14 @@ pub fn encode<S: Scalar, L: Layer<S>>(
     let mut h = *header;
     h.scalar_bytes = S::BYTES as u8;
     h.payload_len = (L::WEIGHT_COUNT * S::BYTES) as u32;
+    // The layouts are the network type's, whatever the given header says.
+    let mut k = 0;
+    L::shapes(&mut |s: LayerShape| {
+        if let Some(slot) = h.layouts.get_mut(k) {
+            *slot = s.layout.code();
+        }
+        k += 1;
+    });
     check_shape::<S, L>(&h)?;
     let expected = encoded_len::<S, L>();
     if out.len() != expected {
@@ -358,6 +419,7 @@ mod tests {
                         | Error::ChecksumMismatch { .. }
                         | Error::LengthMismatch { .. }
                         | Error::ShapeMismatch
+                        | Error::LayoutMismatch
                 ),
                 "byte {i}: {e:?}"
             );
@@ -394,6 +456,72 @@ mod tests {
             Error::NonFiniteWeight
         );
         assert_eq!(net.layers.first.weight, before);
+    }
+
+    #[test]
+    fn input_major_layers_round_trip_as_version_2_and_are_never_read_as_output_major() {
+        use crate::layer::{Frozen, TransposedDense};
+        type T = Chain<Frozen<TransposedDense<f32, 3, 4, Relu>>, Dense<f32, 4, 2, Identity>>;
+        const TLEN: usize = encoded_len::<f32, T>();
+        let (net, buf) = sample();
+        assert_eq!(u16::from_le_bytes([buf.0[4], buf.0[5]]), 1);
+        let mut t = Network::<f32, T>::new_zeroed();
+        t.layers.first.0.set_from_dense(&net.layers.first);
+        t.layers.second = net.layers.second;
+        let h = Header::new(4, &[3, 4, 2], &["ReLU", "identity"]).unwrap();
+        let mut tb = Aligned([0; TLEN]);
+        encode(&t.layers, &h, &mut tb.0).unwrap();
+        assert_eq!(u16::from_le_bytes([tb.0[4], tb.0[5]]), 2);
+        let (th, _) = parse(&tb.0).unwrap();
+        assert_eq!(th.layout(0), Some(WeightLayout::InputMajor));
+        assert_eq!(th.layout(1), Some(WeightLayout::OutputMajor));
+        assert_eq!(th.layout(2), None);
+        // Same function, same bits, read in place.
+        let viewed = view::<f32, T, crate::math::Libm>(&tb.0).unwrap();
+        for x in [[0.5f32, -1.0, 2.0], [1.0, 1.0, 1.0]] {
+            let (mut a, mut b) = ([0.0f32; 2], [0.0f32; 2]);
+            net.forward(&x, &mut a);
+            viewed.forward(&x, &mut b);
+            assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+        }
+        // The same payload length in the other layout is refused both ways.
+        let mut d = Network::<f32, Net>::new_zeroed();
+        assert_eq!(
+            load_into(&tb.0, &mut d.layers).unwrap_err(),
+            Error::LayoutMismatch
+        );
+        assert_eq!(
+            view::<f32, T, crate::math::Libm>(&buf.0).err(),
+            Some(Error::LayoutMismatch)
+        );
+        // A version-1 file claiming an input-major layer, or an unknown layout code, is refused
+        // even with a valid checksum.
+        for (version, code) in [(1u16, 1u8), (2, 7)] {
+            let mut b = tb.0;
+            b[4..6].copy_from_slice(&version.to_le_bytes());
+            b[LAYOUTS_AT] = code;
+            let head: [u8; HEADER_LEN] = b[..HEADER_LEN].try_into().unwrap();
+            let crc = checksum(&head, &b[HEADER_LEN..]);
+            b[12..16].copy_from_slice(&crc.to_le_bytes());
+            assert_eq!(parse(&b).unwrap_err(), Error::LayoutMismatch);
+        }
+    }
+
+    #[test]
+    fn hidden_widths_are_checked() {
+        // 3-4-2 and 3-5-… cannot share a payload length here, so build a header by hand whose
+        // hidden width is wrong but whose payload length is right.
+        let (_, buf) = sample();
+        let mut b = buf.0;
+        b[20..24].copy_from_slice(&5u32.to_le_bytes());
+        let head: [u8; HEADER_LEN] = b[..HEADER_LEN].try_into().unwrap();
+        let crc = checksum(&head, &b[HEADER_LEN..]);
+        b[12..16].copy_from_slice(&crc.to_le_bytes());
+        let mut net = Network::<f32, Net>::new_zeroed();
+        assert_eq!(
+            load_into(&b, &mut net.layers).unwrap_err(),
+            Error::ShapeMismatch
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `model.snn` | the model file ([`stacknn::model_file`], SNNM v1), 784-100-10 ReLU/identity f32 |
+//! | `model.snn` | the model file ([`stacknn::model_file`], SNNM v2) of a [`FirmwareNet`]: 784-100-10 ReLU/identity f32, the 784×100 layer stored input-major |
 //! | `test-images.u8`, `test-labels.u8` | [`INFER_COUNT`] MNIST test images (`test[0..200]`) |
 //! | `heldout-images.u8`, `heldout-labels.u8` | [`HELDOUT_COUNT`] MNIST test images (`test[200..400]`), **inverted** |
 //! | `stream-images.u8`, `stream-labels.u8` | [`STREAM_COUNT`] MNIST training images (the last ones), **inverted** |
@@ -20,9 +20,64 @@
 use std::fs;
 use std::path::Path;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{anyhow, ensure, Context, Result};
+use stacknn::activation::{Identity, Relu};
+use stacknn::layer::{Chain, Dense, Frozen, TransposedDense, WeightLayout};
+use stacknn::model_file::{self, encode, encoded_len, load_into};
+use stacknn::{zerocopy::FromZeros, Network};
 
 use crate::idx::{Dataset, PIXELS};
+
+/// The 784-100-10 network as the host trains it (both layers output-major, [`Dense`]).
+pub type HostNet = Chain<Dense<f32, PIXELS, 100, Relu>, Dense<f32, 100, 10, Identity>>;
+
+/// The same network as the firmware stores it: the 784×100 layer input-major
+/// ([`TransposedDense`], frozen on the device), whose single-sample forward reads flash with
+/// fewer instructions; the head output-major. It computes the same bits as [`HostNet`].
+pub type FirmwareNet =
+    Chain<Frozen<TransposedDense<f32, PIXELS, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
+
+/// The firmware's model file for a model file of a [`HostNet`] (or of a [`FirmwareNet`], returned
+/// unchanged after verification): the first layer's weights transposed, widths and activation
+/// names kept. Errors name what is wrong (not 784-100-10 f32, corrupt, non-finite weights).
+pub fn firmware_model(model_file: &[u8]) -> Result<Vec<u8>> {
+    let (header, _) = model_file::parse(model_file)
+        .map_err(|e| anyhow!("{e}"))
+        .context("the model file to embed is not valid")?;
+    ensure!(
+        header.scalar_bytes == 4 && header.widths() == [PIXELS as u32, 100, 10],
+        "the firmware runs f32 784-100-10 models; this one has widths {:?} and {}-byte scalars",
+        header.widths(),
+        header.scalar_bytes
+    );
+    let mut fw =
+        Network::<f32, FirmwareNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    if header.layout(0) == Some(WeightLayout::InputMajor) {
+        load_into(model_file, &mut fw.layers).map_err(|e| anyhow!("{e}"))?;
+        return Ok(model_file.to_vec());
+    }
+    let mut host =
+        Network::<f32, HostNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    load_into(model_file, &mut host.layers).map_err(|e| anyhow!("{e}"))?;
+    fw.layers.first.0.set_from_dense(&host.layers.first);
+    fw.layers.second = host.layers.second;
+    let mut out = vec![0u8; encoded_len::<f32, FirmwareNet>()];
+    encode(&fw.layers, &header, &mut out).map_err(|e| anyhow!("{e}"))?;
+    Ok(out)
+}
+
+/// A firmware model file (see [`firmware_model`]) loaded back as the host's [`HostNet`], weights
+/// transposed back: the reference the host/device agreement tests compute with.
+pub fn host_model(firmware_file: &[u8]) -> Result<Box<Network<f32, HostNet>>> {
+    let mut fw =
+        Network::<f32, FirmwareNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    load_into(firmware_file, &mut fw.layers).map_err(|e| anyhow!("{e}"))?;
+    let mut host =
+        Network::<f32, HostNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    host.layers.first.set_from_transposed(&fw.layers.first.0);
+    host.layers.second = fw.layers.second;
+    Ok(host)
+}
 
 /// Number of original-domain test images for the inference check.
 pub const INFER_COUNT: usize = 200;
@@ -39,24 +94,15 @@ pub fn invert(p: &[u8; PIXELS]) -> [u8; PIXELS] {
     p.map(|v| 255 - v)
 }
 
-/// Writes the firmware assets into `dir` (created if missing): the model file as given, and the
-/// image sets described in the module docs, taken from `test` and `train`.
+/// Writes the firmware assets into `dir` (created if missing): the model file in the firmware's
+/// layout ([`firmware_model`]), and the image sets described in the module docs, taken from
+/// `test` and `train`.
 ///
 /// Errors if `test` has fewer than [`INFER_COUNT`] + [`HELDOUT_COUNT`] images, `train` fewer than
-/// [`STREAM_COUNT`], a label is not 0..=9, the model file does not parse as a 784-…-10 f32 model,
+/// [`STREAM_COUNT`], a label is not 0..=9, the model file is not a valid 784-100-10 f32 model,
 /// or a file cannot be written.
 pub fn write_assets(model_file: &[u8], test: &Dataset, train: &Dataset, dir: &Path) -> Result<()> {
-    let (header, _) = stacknn::model_file::parse(model_file)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("the model file to embed is not valid")?;
-    ensure!(
-        header.scalar_bytes == 4
-            && header.widths().first() == Some(&(PIXELS as u32))
-            && header.widths().last() == Some(&10),
-        "the firmware runs f32 784-…-10 models; this one has widths {:?} and {}-byte scalars",
-        header.widths(),
-        header.scalar_bytes
-    );
+    let model = firmware_model(model_file)?;
     ensure!(
         test.len() >= INFER_COUNT + HELDOUT_COUNT,
         "the test set has {} images, {} needed",
@@ -76,7 +122,7 @@ pub fn write_assets(model_file: &[u8], test: &Dataset, train: &Dataset, dir: &Pa
         ensure!(d.labels.iter().all(|&l| l < 10), "a label is not 0..=9");
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    write(dir, MODEL_FILE, model_file)?;
+    write(dir, MODEL_FILE, &model)?;
 
     let infer = 0..INFER_COUNT;
     write_set(
@@ -128,12 +174,9 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stacknn::activation::{Identity, Relu};
-    use stacknn::layer::{Chain, Dense};
-    use stacknn::model_file::{encode, encoded_len, Header};
-    use stacknn::{zerocopy::FromZeros, Network};
+    use stacknn::model_file::Header;
 
-    type Mlp = Chain<Dense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
+    type Mlp = HostNet;
 
     fn dataset(n: usize, seed: u8) -> Dataset {
         Dataset {
@@ -156,7 +199,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("stacknn-fw-assets-{}", std::process::id()));
         write_assets(&model, &test, &train, &dir).unwrap();
 
-        assert_eq!(fs::read(dir.join(MODEL_FILE)).unwrap(), model);
+        // The model is stored in the firmware's layout and reads back as the same network.
+        let fw = fs::read(dir.join(MODEL_FILE)).unwrap();
+        assert_eq!(u16::from_le_bytes([fw[4], fw[5]]), 2);
+        assert_eq!(fw.len(), model.len());
+        let back = host_model(&fw).unwrap();
+        assert_eq!(back.layers.first.weight, net.layers.first.weight);
+        assert_eq!(back.layers.first.bias, net.layers.first.bias);
+        assert_eq!(back.layers.second.weight, net.layers.second.weight);
+        // Converting a file already in the firmware's layout changes nothing.
+        assert_eq!(firmware_model(&fw).unwrap(), fw);
+        // The host layout of the same model is refused where the firmware layout is expected.
+        assert!(host_model(&model).is_err());
+        let x = [0.25f32; PIXELS];
+        let (mut a, mut b) = ([0.0f32; 10], [0.0f32; 10]);
+        net.forward(&x, &mut a);
+        back.forward(&x, &mut b);
+        assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
         let ti = fs::read(dir.join("test-images.u8")).unwrap();
         assert_eq!(ti.len(), INFER_COUNT * PIXELS);
         assert_eq!(&ti[PIXELS..2 * PIXELS], &test.pixels[1][..]);

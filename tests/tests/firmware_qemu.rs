@@ -21,9 +21,8 @@ use stacknn::activation::{Identity, Relu};
 use stacknn::layer::{Chain, Dense};
 use stacknn::loss::SoftmaxCrossEntropy;
 use stacknn::math::Libm;
-use stacknn::model_file;
 use stacknn::optim::Adam;
-use stacknn::{zerocopy::FromZeros, Error, Layer, Network, TrainState};
+use stacknn::{Error, Layer, Network, TrainState};
 
 type Mlp = Chain<Dense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
 type Head = Dense<f32, 100, 10, Identity>;
@@ -68,11 +67,11 @@ fn images(name: &str) -> Vec<[f32; 784]> {
         .collect()
 }
 
-/// The model file, loaded on the host with the same core and backend as the firmware.
+/// The model file, loaded on the host with the same core and backend as the firmware — but as
+/// the output-major `Dense` network the host trains (the firmware stores its first layer
+/// input-major), so bit-for-bit agreement also shows the two layouts compute the same bits.
 fn host_model() -> Box<Network<f32, Mlp, Libm>> {
-    let mut net = Network::<f32, Mlp, Libm>::new_box_zeroed().expect("allocation");
-    model_file::load_into(&read_asset("model.snn"), &mut net.layers).expect("a valid model.snn");
-    net
+    host_harness::firmware::host_model(&read_asset("model.snn")).expect("a valid model.snn")
 }
 
 fn require_tools() {

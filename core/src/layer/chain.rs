@@ -1,6 +1,6 @@
 //! Sequential composition of two layers.
 
-use super::{Layer, ParamStore, Vector};
+use super::{Layer, LayerShape, ParamStore, Vector};
 use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
@@ -202,6 +202,11 @@ where
     fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
         self.first.init::<M>(scheme, rng);
         self.second.init::<M>(scheme, rng);
+    }
+
+    fn shapes(f: &mut impl FnMut(LayerShape)) {
+        A::shapes(f);
+        B::shapes(f);
     }
 }
 

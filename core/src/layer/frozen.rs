@@ -1,6 +1,6 @@
 //! Frozen layers: used in the forward and backward passes, never trained.
 
-use super::Layer;
+use super::{Layer, LayerShape};
 use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
@@ -108,5 +108,9 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
     /// Initialises the wrapped layer (a frozen layer is usually loaded, not initialised).
     fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
         self.0.init::<M>(scheme, rng);
+    }
+
+    fn shapes(f: &mut impl FnMut(LayerShape)) {
+        L::shapes(f);
     }
 }

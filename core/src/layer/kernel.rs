@@ -218,6 +218,53 @@ fn chains4<S: Scalar, const I: usize>(rb: &[[S; I]], x: &[S; I], a: &mut [S; 4])
     }
 }
 
+/// `z = W·x + b` for one sample with W stored **input-major**, `wt[i][o]` (the layout of
+/// [`TransposedDense`](super::TransposedDense)); each output summed over i ascending from 0, then
+/// `+ b` — the order of [`affine`], so the same bits as a [`Dense`](super::Dense) holding Wᵀ.
+///
+/// Blocks of 16 adjacent outputs keep their sums in registers while each input's row segment
+/// `wt[i][o0..o0 + 16]` is read behind one pointer: no transposing copy (as [`affine`] needs off
+/// Cortex-M) and no per-output row pointers (which limit [`affine`] on a Cortex-M4F). The last
+/// `O mod 16` outputs are summed the same way in a shorter tile. Stack: the register tile only.
+#[inline]
+pub fn affine_input_major<S: Scalar, const I: usize, const O: usize>(
+    wt: &[[S; O]; I],
+    b: &[S; O],
+    x: &[S; I],
+    z: &mut [S; O],
+) {
+    let full = O / LANES * LANES;
+    let mut o0 = 0;
+    while o0 < full {
+        let mut a = [S::ZERO; LANES];
+        for (row, &xi) in wt.iter().zip(x) {
+            if let Some(seg) = lanes::<S>(row, o0) {
+                for (p, &wv) in a.iter_mut().zip(seg) {
+                    *p += wv * xi;
+                }
+            }
+        }
+        if let (Some(zb), Some(bb)) = (z.get_mut(o0..o0 + LANES), b.get(o0..o0 + LANES)) {
+            for ((z, &a), &bo) in zb.iter_mut().zip(&a).zip(bb) {
+                *z = a + bo;
+            }
+        }
+        o0 += LANES;
+    }
+    if full < O {
+        let mut a = [S::ZERO; LANES];
+        for (row, &xi) in wt.iter().zip(x) {
+            for (p, &wv) in a.iter_mut().zip(row.get(full..).unwrap_or(&[])) {
+                *p += wv * xi;
+            }
+        }
+        let zt = z.get_mut(full..).unwrap_or(&mut []);
+        for ((z, &a), &bo) in zt.iter_mut().zip(&a).zip(b.get(full..).unwrap_or(&[])) {
+            *z = a + bo;
+        }
+    }
+}
+
 /// `z[s] = W·x[s] + b` for a batch of samples, bit-identical to [`affine`] per sample.
 ///
 /// Works through the batch in blocks of [`BLOCK`] samples; a block of one sample uses

@@ -36,11 +36,13 @@ mod dense;
 mod frozen;
 pub mod kernel;
 mod maxout;
+mod transposed;
 
 pub use chain::{Chain, ChainCache, Pair};
 pub use dense::{Dense, DenseParams};
 pub use frozen::Frozen;
 pub use maxout::{Maxout, MaxoutParams};
+pub use transposed::{TransposedDense, TransposedParams};
 
 use crate::init::Init;
 use crate::math::Math;
@@ -71,6 +73,48 @@ impl<S: Scalar, const N: usize> Vector<S> for [S; N] {
     fn as_mut_slice(&mut self) -> &mut [S] {
         self
     }
+}
+
+/// How a layer stores its weight matrix; a model file records it for every layer, so bytes
+/// written in one layout are never read as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum WeightLayout {
+    /// `weight[o][i]`, one row per output, as PyTorch's `nn.Linear` ([`Dense`], [`Maxout`]).
+    /// Code 0 in a model file.
+    OutputMajor,
+    /// `weight[i][o]`, one row per input ([`TransposedDense`]). Code 1 in a model file.
+    InputMajor,
+}
+
+impl WeightLayout {
+    /// The byte a model file stores for this layout.
+    pub const fn code(self) -> u8 {
+        match self {
+            WeightLayout::OutputMajor => 0,
+            WeightLayout::InputMajor => 1,
+        }
+    }
+
+    /// The layout stored as `code`, if it is one.
+    pub const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(WeightLayout::OutputMajor),
+            1 => Some(WeightLayout::InputMajor),
+            _ => None,
+        }
+    }
+}
+
+/// One layer as a model file's header describes it: its widths and weight layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerShape {
+    /// Input width.
+    pub inputs: usize,
+    /// Output width.
+    pub outputs: usize,
+    /// How the weights are stored.
+    pub layout: WeightLayout,
 }
 
 /// A container holding one `T` for every trainable parameter of a layer: the layer's gradient
@@ -167,6 +211,21 @@ pub trait Layer<S: Scalar>: Send + Sync {
     /// `nn.Linear` default, is what [`Network::init`](crate::Network::init) uses), layer by layer
     /// from input to output, from `rng`.
     fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng);
+
+    /// Calls `f` once per layer, input to output, with its widths and weight layout (what a
+    /// model file's header records and [`crate::model_file`] checks). The default describes one
+    /// output-major layer from `Self::Input` to `Self::Output`; [`Chain`] visits both halves,
+    /// [`TransposedDense`] reports [`WeightLayout::InputMajor`].
+    fn shapes(f: &mut impl FnMut(LayerShape))
+    where
+        Self: Sized,
+    {
+        f(LayerShape {
+            inputs: Self::Input::LEN,
+            outputs: Self::Output::LEN,
+            layout: WeightLayout::OutputMajor,
+        });
+    }
 
     /// [`Layer::forward_cached`] for a batch of samples: `x[s]` → `cache[s]`, `y[s]` for every s
     /// (the three slices have the same length; extra elements of a longer one are left alone).

@@ -1,0 +1,402 @@
+//! The dense layer with its weights stored input-major, for the fastest single-sample forward.
+
+use super::{kernel, Dense, Layer, LayerShape, ParamStore, WeightLayout};
+use crate::activation::{Activation, Identity};
+use crate::init::Init;
+use crate::math::Math;
+use crate::rng::Rng;
+use crate::Scalar;
+use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
+
+/// A dense layer whose weight matrix is stored transposed: y = f(Wᵀ·x + b) with
+/// `weight[i][o]`, W ∈ S^{I×O}, b ∈ S^O.
+///
+/// It computes **the same function, bit for bit,** as a [`Dense`] holding the transposed matrix:
+/// each output is summed in [`Dense`]'s documented order (`acc = 0; for i in 0..I { acc +=
+/// weight[i][o] * x[i] }; z[o] = acc + bias[o]`), and so are the gradients. Only the memory
+/// order differs, which suits the single-sample forward: [`kernel::affine_input_major`] reads 16
+/// adjacent outputs' weights of one input behind a single pointer, with no transposing copy. On
+/// a Cortex-M4F this is the layout for a large layer kept in flash for inference or as the
+/// frozen body of a fine-tuned model (the 784×100 forward: 2.32 instructions per multiply-add as
+/// [`Dense`], fewer in this layout — `docs/BENCHMARKS.md`). Convert with
+/// [`TransposedDense::set_from_dense`] and [`Dense::set_from_transposed`]; a model file records
+/// the layout of every layer ([`WeightLayout`]), so the two are never confused.
+///
+/// Training works and gives [`Dense`]'s bits (dW accumulated sample by sample, dx = W·dz in
+/// [`Dense`]'s order), but with plain loops: for training on the host prefer [`Dense`], whose
+/// batched kernels are faster.
+///
+/// # Memory
+/// `size_of::<TransposedDense<S, I, O, A>>() = S::BYTES · (I·O + O) + size_of::<A>()`, as
+/// [`Dense`]. The forward needs only the register tile; [`Layer::forward_batch`] with two or more
+/// samples and [`Layer::backward_input`] keep `S::BYTES · I · 4` (at most) and `S::BYTES · I` bytes
+/// on the stack.
+///
+/// ```
+/// # #[cfg(feature = "libm")] {
+/// use stacknn::activation::Relu;
+/// use stacknn::layer::{Dense, TransposedDense};
+/// use stacknn::{math::Libm, zerocopy::FromZeros, Layer};
+///
+/// let mut dense = Dense::<f32, 3, 2, Relu>::new_zeroed();
+/// dense.weight = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.25]];
+/// dense.bias = [0.5, -0.5];
+/// let mut t = TransposedDense::<f32, 3, 2, Relu>::new_zeroed();
+/// t.set_from_dense(&dense);
+/// assert_eq!(t.weight, [[1.0, -1.0], [2.0, 0.5], [3.0, 0.25]]);
+///
+/// let x = [0.1, 0.2, 0.3];
+/// let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+/// dense.forward::<Libm>(&x, &mut a);
+/// t.forward::<Libm>(&x, &mut b);
+/// assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct TransposedDense<S: Scalar, const I: usize, const O: usize, A = Identity> {
+    /// Weights, `weight[i][o]` (the transpose of [`Dense::weight`]).
+    pub weight: [[S; O]; I],
+    /// Bias, one per output.
+    pub bias: [S; O],
+    /// The activation applied after the affine map.
+    pub activation: A,
+}
+
+/// One `T` per parameter of a [`TransposedDense`] layer, in its order: `weight[i][o]`, then bias.
+///
+/// `size_of::<TransposedParams<T, I, O>>() = size_of::<T>() · (I·O + O)`.
+#[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
+#[repr(C)]
+pub struct TransposedParams<T, const I: usize, const O: usize> {
+    /// Per weight, `weight[i][o]`.
+    pub weight: [[T; O]; I],
+    /// Per bias.
+    pub bias: [T; O],
+}
+
+impl<T, const I: usize, const O: usize> ParamStore<T> for TransposedParams<T, I, O>
+where
+    Self: FromZeros,
+{
+    const COUNT: usize = I * O + O;
+    #[inline]
+    fn for_each_slice(&self, f: &mut impl FnMut(&[T])) {
+        f(self.weight.as_flattened());
+        f(&self.bias);
+    }
+}
+
+impl<S: Scalar, const I: usize, const O: usize, A: Copy> TransposedDense<S, I, O, A> {
+    /// A layer with the given (input-major) weights, bias and activation (usable in
+    /// `const`/`static`).
+    pub const fn new(weight: [[S; O]; I], bias: [S; O], activation: A) -> Self {
+        Self {
+            weight,
+            bias,
+            activation,
+        }
+    }
+
+    /// Copies `dense`'s parameters and activation into `self`, transposing the weights. In place,
+    /// so that a large layer is never built on the stack.
+    pub fn set_from_dense(&mut self, dense: &Dense<S, I, O, A>) {
+        for (o, row) in dense.weight.iter().enumerate() {
+            for (t, &w) in self.weight.iter_mut().zip(row) {
+                if let Some(slot) = t.get_mut(o) {
+                    *slot = w;
+                }
+            }
+        }
+        self.bias = dense.bias;
+        self.activation = dense.activation;
+    }
+
+    /// z = Wᵀ·x + b in [`Dense`]'s summation order, by [`kernel::affine_input_major`].
+    #[inline]
+    pub fn affine(&self, x: &[S; I], z: &mut [S; O]) {
+        kernel::affine_input_major(&self.weight, &self.bias, x, z);
+    }
+}
+
+impl<S: Scalar, const I: usize, const O: usize, A: Copy> Dense<S, I, O, A> {
+    /// Copies a [`TransposedDense`]'s parameters and activation into `self` (the inverse of
+    /// [`TransposedDense::set_from_dense`]), in place.
+    pub fn set_from_transposed(&mut self, t: &TransposedDense<S, I, O, A>) {
+        for (i, row) in t.weight.iter().enumerate() {
+            for (d, &w) in self.weight.iter_mut().zip(row) {
+                if let Some(slot) = d.get_mut(i) {
+                    *slot = w;
+                }
+            }
+        }
+        self.bias = t.bias;
+        self.activation = t.activation;
+    }
+}
+
+impl<S: Scalar, const I: usize, const O: usize, A> TransposedDense<S, I, O, A> {
+    /// dx[i] = Σ_o weight[i][o]·dz[o], o ascending from 0 ([`Dense`]'s order for dx).
+    ///
+    /// Each row of the input-major W is one such dot product, which [`kernel::affine`] computes
+    /// in this order; with a zero bias its final `+ 0` changes nothing (a sum started at +0 is
+    /// never −0, and s + (+0) = s for every other s), so the bits are [`Dense`]'s.
+    #[inline]
+    fn input_gradient(&self, dz: &[S; O], dx: &mut [S; I]) {
+        kernel::affine(&self.weight, &[S::ZERO; I], dz, dx);
+    }
+}
+
+impl<S, const I: usize, const O: usize, A> Layer<S> for TransposedDense<S, I, O, A>
+where
+    S: Scalar,
+    A: Activation<S>,
+{
+    type Input = [S; I];
+    type Output = [S; O];
+    /// The pre-activation z = Wᵀ·x + b.
+    type Cache = [S; O];
+    type Params<T: Copy + FromZeros + Send + Sync> = TransposedParams<T, I, O>;
+
+    #[inline]
+    fn forward<M: Math<S>>(&self, x: &[S; I], y: &mut [S; O]) {
+        let mut z = [S::ZERO; O];
+        self.affine(x, &mut z);
+        self.activation.forward::<M>(&z, y);
+    }
+
+    #[inline]
+    fn forward_cached<M: Math<S>>(&self, x: &[S; I], cache: &mut [S; O], y: &mut [S; O]) {
+        self.affine(x, cache);
+        self.activation.forward::<M>(cache, y);
+    }
+
+    fn forward_batch<M: Math<S>>(&self, x: &[[S; I]], cache: &mut [[S; O]], y: &mut [[S; O]]) {
+        if x.len() <= 1 {
+            for ((x, c), y) in x.iter().zip(cache.iter_mut()).zip(y.iter_mut()) {
+                self.forward_cached::<M>(x, c, y);
+            }
+            return;
+        }
+        // Σ_i weight[i][o]·x[s][i] with i ascending is the product the dx kernel computes with
+        // the roles of inputs and outputs exchanged; the bias is added last, as in `affine`.
+        let n = x.len().min(cache.len());
+        let cache = cache.get_mut(..n).unwrap_or(&mut []);
+        kernel::input_gradient_batch(&self.weight, x.get(..n).unwrap_or(&[]), cache);
+        for (z, y) in cache.iter_mut().zip(y.iter_mut()) {
+            for (z, &b) in z.iter_mut().zip(&self.bias) {
+                *z += b;
+            }
+            self.activation.forward::<M>(z, y);
+        }
+    }
+
+    /// dz = J_f(z)ᵀ·dy; ∂L/∂W[i][o] += x[i]·dz[o] (the product [`Dense`] forms, multiplication
+    /// being commutative); ∂L/∂b += dz; ∂L/∂x = W·dz.
+    fn backward<M: Math<S>>(
+        &self,
+        x: &[S; I],
+        z: &[S; O],
+        y: &[S; O],
+        dy: &[S; O],
+        dx: Option<&mut [S; I]>,
+        grad: &mut TransposedParams<S, I, O>,
+    ) {
+        let mut dz = [S::ZERO; O];
+        self.activation.backward::<M>(z, y, dy, &mut dz);
+        for (b, &e) in grad.bias.iter_mut().zip(&dz) {
+            *b += e;
+        }
+        for (row, &xi) in grad.weight.iter_mut().zip(x) {
+            for (g, &e) in row.iter_mut().zip(&dz) {
+                *g += e * xi;
+            }
+        }
+        if let Some(dx) = dx {
+            self.input_gradient(&dz, dx);
+        }
+    }
+
+    fn backward_input<M: Math<S>>(
+        &self,
+        _x: &[S; I],
+        z: &[S; O],
+        y: &[S; O],
+        dy: &[S; O],
+        dx: &mut [S; I],
+    ) {
+        let mut dz = [S::ZERO; O];
+        self.activation.backward::<M>(z, y, dy, &mut dz);
+        self.input_gradient(&dz, dx);
+    }
+
+    fn for_each_param<T: Copy + FromZeros + Send + Sync>(
+        &mut self,
+        grad: &TransposedParams<S, I, O>,
+        state: &mut TransposedParams<T, I, O>,
+        f: &mut impl FnMut(&mut [S], &[S], &mut [T]),
+    ) {
+        f(
+            self.weight.as_flattened_mut(),
+            grad.weight.as_flattened(),
+            state.weight.as_flattened_mut(),
+        );
+        f(&mut self.bias, &grad.bias, &mut state.bias);
+    }
+
+    const WEIGHT_COUNT: usize = I * O + O;
+
+    /// Weights in memory order (`weight[i][o]`, input by input), then the bias.
+    fn weights(&self, f: &mut impl FnMut(&[S])) {
+        f(self.weight.as_flattened());
+        f(&self.bias);
+    }
+
+    fn weights_mut(&mut self, f: &mut impl FnMut(&mut [S])) {
+        f(self.weight.as_flattened_mut());
+        f(&mut self.bias);
+    }
+
+    /// As [`Dense`] (fan-in I, fan-out O), drawn in this layer's memory order: the same seed
+    /// gives a [`Dense`] and a `TransposedDense` different (equally distributed) weights.
+    fn init<M: Math<S>>(&mut self, scheme: Init, rng: &mut Rng) {
+        scheme.fill::<S, M>(I, O, self.weight.as_flattened_mut(), &mut self.bias, rng);
+    }
+
+    fn shapes(f: &mut impl FnMut(LayerShape)) {
+        f(LayerShape {
+            inputs: I,
+            outputs: O,
+            layout: WeightLayout::InputMajor,
+        });
+    }
+}
+
+#[cfg(all(test, feature = "libm"))]
+mod tests {
+    use super::*;
+    use crate::activation::{Relu, Tanh};
+    use crate::layer::DenseParams;
+    use crate::math::Libm;
+    use crate::rng::Rng;
+    use std::boxed::Box;
+    use zerocopy::FromZeros;
+
+    fn fill<S: Scalar>(v: &mut [S], rng: &mut Rng) {
+        for x in v {
+            *x = rng.uniform_in(S::from_f64(-1.0), S::ONE);
+        }
+    }
+
+    fn bits(v: &[f32]) -> std::vec::Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// Every result of a `TransposedDense` has the bits of the `Dense` holding the same matrix.
+    fn check<A: Activation<f32> + Copy + Default + FromBytes, const I: usize, const O: usize>(
+        n: usize,
+        seed: u64,
+    ) {
+        let mut rng = Rng::seed(seed);
+        let mut d = Dense::<f32, I, O, A>::new_box_zeroed().unwrap();
+        d.activation = A::default();
+        fill(d.weight.as_flattened_mut(), &mut rng);
+        fill(&mut d.bias, &mut rng);
+        let mut t = TransposedDense::<f32, I, O, A>::new_box_zeroed().unwrap();
+        t.set_from_dense(&d);
+        let mut back = Dense::<f32, I, O, A>::new_box_zeroed().unwrap();
+        back.set_from_transposed(&t);
+        assert_eq!(
+            bits(back.weight.as_flattened()),
+            bits(d.weight.as_flattened())
+        );
+        for i in 0..I {
+            for o in 0..O {
+                assert_eq!(t.weight[i][o].to_bits(), d.weight[o][i].to_bits());
+            }
+        }
+
+        let mut xs = std::vec![[0.0f32; I]; n];
+        let mut dys = std::vec![[0.0f32; O]; n];
+        for (x, dy) in xs.iter_mut().zip(dys.iter_mut()) {
+            fill(x, &mut rng);
+            fill(dy, &mut rng);
+        }
+        // Signed zeros everywhere in one sample: the results' signs must agree too.
+        if let (Some(x), Some(dy)) = (xs.get_mut(1), dys.get_mut(1)) {
+            x.fill(-0.0);
+            dy.fill(-0.0);
+        }
+        // Forward, one sample and batched.
+        let (mut zd, mut yd) = (std::vec![[0.0f32; O]; n], std::vec![[0.0f32; O]; n]);
+        let (mut zt, mut yt) = (std::vec![[0.0f32; O]; n], std::vec![[0.0f32; O]; n]);
+        d.forward_batch::<Libm>(&xs, &mut zd, &mut yd);
+        t.forward_batch::<Libm>(&xs, &mut zt, &mut yt);
+        assert_eq!(
+            bits(zd.as_flattened()),
+            bits(zt.as_flattened()),
+            "z, n = {n}"
+        );
+        assert_eq!(
+            bits(yd.as_flattened()),
+            bits(yt.as_flattened()),
+            "y, n = {n}"
+        );
+        for (x, y) in xs.iter().zip(&yd) {
+            let mut y1 = [0.0f32; O];
+            t.forward::<Libm>(x, &mut y1);
+            assert_eq!(bits(&y1), bits(y));
+        }
+        // Backward: parameter gradients over the batch and every sample's dx.
+        let mut gd = Box::new(DenseParams::<f32, I, O>::new_zeroed());
+        let mut gt = Box::new(TransposedParams::<f32, I, O>::new_zeroed());
+        let (mut dxd, mut dxt) = (std::vec![[0.0f32; I]; n], std::vec![[0.0f32; I]; n]);
+        d.backward_batch::<Libm>(&xs, &mut zd, &yd, &dys, Some(&mut dxd), &mut gd);
+        t.backward_batch::<Libm>(&xs, &mut zt, &yt, &dys, Some(&mut dxt), &mut gt);
+        assert_eq!(bits(dxd.as_flattened()), bits(dxt.as_flattened()), "dx");
+        assert_eq!(bits(&gd.bias), bits(&gt.bias), "db");
+        for i in 0..I {
+            for o in 0..O {
+                assert_eq!(gt.weight[i][o].to_bits(), gd.weight[o][i].to_bits(), "dW");
+            }
+        }
+        let mut dx1 = [0.0f32; I];
+        t.backward_input::<Libm>(&xs[0], &zt[0], &yt[0], &dys[0], &mut dx1);
+        assert_eq!(bits(&dx1), bits(&dxd[0]));
+    }
+
+    #[test]
+    fn bit_identical_to_dense() {
+        for (n, seed) in [(1, 1), (2, 2), (5, 3), (17, 4), (33, 5)] {
+            check::<Relu, 7, 13>(n, seed);
+            check::<Tanh, 13, 7>(n, seed);
+            check::<Relu, 33, 17>(n, seed);
+            check::<Identity, 100, 10>(n, seed);
+        }
+        check::<Relu, 784, 100>(1, 6);
+        check::<Relu, 784, 100>(3, 7);
+    }
+
+    #[test]
+    fn shapes_report_the_layout() {
+        use crate::layer::{Chain, Frozen};
+        type Net = Chain<Frozen<TransposedDense<f32, 4, 3, Relu>>, Dense<f32, 3, 2>>;
+        let mut seen = std::vec::Vec::new();
+        Net::shapes(&mut |s| seen.push(s));
+        assert_eq!(
+            seen,
+            [
+                LayerShape {
+                    inputs: 4,
+                    outputs: 3,
+                    layout: WeightLayout::InputMajor
+                },
+                LayerShape {
+                    inputs: 3,
+                    outputs: 2,
+                    layout: WeightLayout::OutputMajor
+                }
+            ]
+        );
+    }
+}
