@@ -615,14 +615,14 @@ fn cmd_export(a: &ExportArgs, out: &Out) -> Result<(u8, serde_json::Value)> {
     out.line(format!(
         "{}: format v{}, CRC-32 {:#010x}, {} parameters",
         m.arch(),
-        stacknn::model_file::VERSION,
+        header.version(),
         header.crc,
         m.param_count()
     ));
     Ok((
         0,
         json!({ "command": "export", "files": files, "arch": m.arch(),
-                "version": stacknn::model_file::VERSION, "crc32": header.crc }),
+                "version": header.version(), "crc32": header.crc }),
     ))
 }
 

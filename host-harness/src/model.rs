@@ -386,14 +386,31 @@ mod tests {
             "{e}"
         );
         let mut b = bytes.clone();
-        b[4] = 2;
+        b[4] = 3;
         assert!(matches!(
             from_file_bytes(&b, p),
             Err(ModelError::File {
-                source: stacknn::Error::UnsupportedVersion(2),
+                source: stacknn::Error::UnsupportedVersion(3),
                 ..
             })
         ));
+        // A firmware file (first layer input-major, version 2) is not read as output-major.
+        let mut mlp = build("784-100-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
+        mlp.init(5, Init::Uniform);
+        let fw = crate::firmware::firmware_model(&mlp.to_file_bytes()).unwrap();
+        let e = from_file_bytes(&fw, p)
+            .err()
+            .expect("input-major file accepted");
+        assert!(
+            matches!(
+                e,
+                ModelError::File {
+                    source: stacknn::Error::LayoutMismatch,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         // NaN weight with a valid checksum.
         let mut b = bytes.clone();
         b[256..260].copy_from_slice(&f32::NAN.to_le_bytes());
