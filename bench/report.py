@@ -17,7 +17,10 @@ ORDER = [
     ("mlp1000_sgd_b100", "784-1000-10 ReLU, SGD 0.1, batch 100"),
     ("mlp100_sgd_b1", "784-100-10 ReLU, online SGD, batch 1"),
     ("mlp100_infer_b1", "784-100-10 inference, batch 1"),
+    ("mlp100t_infer_b1", "784-100-10 inference, batch 1, stacknn's first layer input-major (`TransposedDense`; peers as above)"),
 ]
+# Rows whose peer figures are another row's (the same computation for PyTorch and numpy).
+PEER_ROW = {"mlp100t_infer_b1": "mlp100_infer_b1"}
 
 
 def main():
@@ -41,8 +44,8 @@ def main():
     for wl, title in ORDER:
         infer = wl.endswith("infer_b1")
         unit = "µs/sample" if infer else "samples/s"
-        torch = res.get((wl, "torch"))
-        numpy = res.get((wl, "numpy"))
+        torch = res.get((PEER_ROW.get(wl, wl), "torch"))
+        numpy = res.get((PEER_ROW.get(wl, wl), "numpy"))
         peers = [p for p in (torch, numpy) if p is not None]
         cells = [f"{title} ({unit})"]
         for v in [torch, numpy] + [res.get((wl, k)) for k in variants]:

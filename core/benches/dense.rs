@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use stacknn::activation::{Identity, Relu};
-use stacknn::layer::{Chain, Dense};
+use stacknn::layer::{Chain, Dense, TransposedDense};
 use stacknn::loss::SoftmaxCrossEntropy;
 use stacknn::optim::{Adam, Optimizer, Sgd};
 use stacknn::zerocopy::FromZeros;
@@ -52,6 +52,27 @@ fn forward_case<const I: usize, const O: usize>(c: &mut Criterion, n: usize) {
                 } else {
                     d.forward_batch::<stacknn::math::Libm>(black_box(&xs), &mut z, &mut y);
                 }
+                black_box(&y);
+            })
+        },
+    );
+    g.finish();
+}
+
+/// The single-sample forward of the same layer stored input-major (`TransposedDense`, same bits).
+fn transposed_forward_case<const I: usize, const O: usize>(c: &mut Criterion) {
+    let d = layer::<I, O>();
+    let mut t = TransposedDense::<f32, I, O, Relu>::new_box_zeroed().unwrap();
+    t.set_from_dense(&d);
+    let x = inputs::<I>(1, 2);
+    let mut y = [0.0f32; O];
+    let mut g = c.benchmark_group("dense_forward");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(
+        BenchmarkId::new(format!("{I}x{O}"), "batch1/input-major"),
+        |b| {
+            b.iter(|| {
+                t.forward::<stacknn::math::Libm>(black_box(&x[0]), &mut y);
                 black_box(&y);
             })
         },
@@ -120,6 +141,7 @@ fn step_case<const H: usize, O: Optimizer<f32>, const CH: usize>(
 
 fn forward(c: &mut Criterion) {
     forward_case::<784, 100>(c, 1);
+    transposed_forward_case::<784, 100>(c);
     forward_case::<784, 100>(c, 32);
     forward_case::<784, 100>(c, 100);
     forward_case::<784, 50>(c, 100);

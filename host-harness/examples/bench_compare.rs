@@ -15,13 +15,15 @@ use host_harness::idx::{self, Split};
 use host_harness::math::Host;
 use host_harness::parallel::ParallelTrainer;
 use stacknn::activation::{Identity, Relu};
-use stacknn::layer::{Chain, Dense, Layer};
+use stacknn::layer::{Chain, Dense, Frozen, Layer, TransposedDense};
 use stacknn::loss::SoftmaxCrossEntropy;
 use stacknn::optim::{Adam, Optimizer, Sgd};
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, TrainState};
 
 type Mlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
+/// The same network with its first layer stored input-major (the firmware's layout; same bits).
+type MlpT = Chain<Frozen<TransposedDense<f32, 784, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
 
 struct Opts {
     data: PathBuf,
@@ -182,5 +184,23 @@ fn main() {
             100
         });
         emit("mlp100_infer_b1", &o.label, 1, 1e6 / rate, "us/sample");
+    }
+    if want("mlp100t_infer_b1") {
+        let mut dense = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
+        dense.init(1);
+        let mut net = Network::<f32, MlpT, Host>::new_box_zeroed().expect("alloc");
+        net.layers.first.0.set_from_dense(&dense.layers.first);
+        net.layers.second = dense.layers.second;
+        let mut k = 0;
+        let rate = measure(o.seconds, o.repeats, || {
+            let mut y = [0.0f32; 10];
+            for _ in 0..100 {
+                net.forward(black_box(&xs[k % xs.len()]), &mut y);
+                black_box(&y);
+                k += 1;
+            }
+            100
+        });
+        emit("mlp100t_infer_b1", &o.label, 1, 1e6 / rate, "us/sample");
     }
 }
