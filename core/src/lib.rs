@@ -5,7 +5,9 @@
 //!
 //! - Layers are const-generic arrays: [`layer::Dense<S, I, O, A>`](layer::Dense) stores
 //!   `[[S; I]; O]` weights and `[S; O]` bias. Layers compose with [`layer::Chain`]; a width
-//!   mismatch between consecutive layers does not compile.
+//!   mismatch between consecutive layers does not compile. [`layer::TransposedDense`] computes
+//!   the same bits with its weights stored input-major, the fastest layout for a single-sample
+//!   forward (a model file records each layer's layout).
 //! - Generic over the scalar ([`Scalar`]: `f32`, `f64`) and the math backend ([`math::Math`]:
 //!   [`math::Libm`] exact, [`math::Micromath`] fast).
 //! - Inference reads the weights in place (a `static` in flash) and needs only activation
