@@ -267,7 +267,8 @@ pub const fn encoded_len<S: Scalar, L: Layer<S>>() -> usize {
 }
 
 /// Writes `layers` as a model file into `out` (exactly [`encoded_len`] bytes), with the header's
-/// widths and names. Errors if the header's shape does not fit `L` or `out` has the wrong length.
+/// widths and names and the weight layouts of `L` ([`Layer::shapes`]; version 1 if every layer
+/// is output-major, else 2). Errors if the header's shape does not fit `L` or `out` has the wrong length.
 pub fn encode<S: Scalar, L: Layer<S>>(
     layers: &L,
     header: &Header,
