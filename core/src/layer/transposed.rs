@@ -191,7 +191,7 @@ where
         }
     }
 
-    /// dz = J_f(z)ᵀ·dy; ∂L/∂W[i][o] += x[i]·dz[o] (the product [`Dense`] forms, multiplication
+    /// dz = J_f(z)ᵀ·dy; `∂L/∂W[i][o] += x[i]·dz[o]` (the product [`Dense`] forms, multiplication
     /// being commutative); ∂L/∂b += dz; ∂L/∂x = W·dz.
     fn backward<M: Math<S>>(
         &self,
