@@ -309,6 +309,56 @@ pub fn encode<S: Scalar, L: Layer<S>>(
     Ok(())
 }
 
+/// Rewrites a model file of dense layers with every layer output-major: the weight blocks of
+/// input-major layers are transposed, everything else is copied, the header says version 1 and
+/// the checksum is recomputed. `out` must have the length of `bytes`. Lets a tool that builds
+/// [`crate::layer::Dense`] networks read a file written for a device (e.g. one with a
+/// [`crate::layer::TransposedDense`] layer); the numbers are the same, so are the results.
+///
+/// Errors as [`parse`], plus [`Error::ShapeMismatch`] if the payload is not that of dense layers
+/// of the header's widths, [`Error::LengthMismatch`] if `out` has the wrong length.
+pub fn to_output_major(bytes: &[u8], out: &mut [u8]) -> Result<Header, Error> {
+    let (mut h, payload) = parse(bytes)?;
+    if out.len() != bytes.len() {
+        return Err(Error::LengthMismatch {
+            expected: bytes.len(),
+            found: out.len(),
+        });
+    }
+    let sb = h.scalar_bytes as usize;
+    if h.dense_param_count() != (payload.len() / sb) as u64 {
+        return Err(Error::ShapeMismatch);
+    }
+    out.copy_from_slice(bytes);
+    let (head, body) = out.split_at_mut(HEADER_LEN);
+    let mut at = 0;
+    for (k, w) in h.widths().windows(2).enumerate() {
+        let (i, o) = (w[0] as usize, w[1] as usize);
+        if h.layout(k) == Some(WeightLayout::InputMajor) {
+            // payload weight (r, c) = W[r][c] input-major → out at (c, r), output-major.
+            for r in 0..i {
+                for c in 0..o {
+                    let src = at + (r * o + c) * sb;
+                    let dst = at + (c * i + r) * sb;
+                    if let (Some(d), Some(s)) =
+                        (body.get_mut(dst..dst + sb), payload.get(src..src + sb))
+                    {
+                        d.copy_from_slice(s);
+                    }
+                }
+            }
+        }
+        at += (i * o + o) * sb;
+    }
+    h.layouts = [0; MAX_LAYERS];
+    let mut tail = [0u8; HEADER_LEN];
+    h.write_tail(&mut tail);
+    h.crc = checksum(&tail, body);
+    tail[12..16].copy_from_slice(&h.crc.to_le_bytes());
+    head.copy_from_slice(&tail);
+    Ok(h)
+}
+
 /// Verifies a model file and copies its parameters into `layers` (for RAM-resident models).
 ///
 /// Errors as [`parse`], plus [`Error::ShapeMismatch`] if the file does not describe `L` and
@@ -495,6 +545,16 @@ mod tests {
             view::<f32, T, crate::math::Libm>(&buf.0).err(),
             Some(Error::LayoutMismatch)
         );
+        // Rewritten output-major, it is the original network's file again, byte for byte.
+        let mut back = Aligned([0; TLEN]);
+        let bh = to_output_major(&tb.0, &mut back.0).unwrap();
+        assert_eq!(bh.version(), 1);
+        assert_eq!(&back.0[..], &buf.0[..]);
+        let mut short = [0u8; 10];
+        assert!(matches!(
+            to_output_major(&tb.0, &mut short),
+            Err(Error::LengthMismatch { .. })
+        ));
         // A version-1 file claiming an input-major layer, or an unknown layout code, is refused
         // even with a valid checksum.
         for (version, code) in [(1u16, 1u8), (2, 7)] {

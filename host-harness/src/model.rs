@@ -312,6 +312,19 @@ pub fn from_file_bytes(bytes: &[u8], path: &Path) -> Result<Box<dyn Model>, Mode
         source,
     };
     let (header, _) = model_file::parse(bytes).map_err(file_err)?;
+    // A file written for a device (an input-major layer, e.g. the firmware's model) is read as
+    // the same numbers in the harness's output-major layers.
+    let converted;
+    let bytes = if (0..header.layers as usize)
+        .any(|k| header.layout(k) == Some(stacknn::layer::WeightLayout::InputMajor))
+    {
+        let mut out = vec![0u8; bytes.len()];
+        model_file::to_output_major(bytes, &mut out).map_err(file_err)?;
+        converted = out;
+        &converted[..]
+    } else {
+        bytes
+    };
     let mut acts = Vec::new();
     for i in 0..header.layers as usize {
         let name = header.activation(i).unwrap_or("<not UTF-8>");
@@ -394,23 +407,15 @@ mod tests {
                 ..
             })
         ));
-        // A firmware file (first layer input-major, version 2) is not read as output-major.
+        // A firmware file (first layer input-major, version 2) reads as the same network.
         let mut mlp = build("784-100-10", ActivationKind::Relu, ActivationKind::Identity).unwrap();
         mlp.init(5, Init::Uniform);
         let fw = crate::firmware::firmware_model(&mlp.to_file_bytes()).unwrap();
-        let e = from_file_bytes(&fw, p)
-            .err()
-            .expect("input-major file accepted");
-        assert!(
-            matches!(
-                e,
-                ModelError::File {
-                    source: stacknn::Error::LayoutMismatch,
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert_eq!(u16::from_le_bytes([fw[4], fw[5]]), 2);
+        let back = from_file_bytes(&fw, p).unwrap();
+        assert_eq!(back.params(), mlp.params());
+        assert_eq!(back.forward(&x), mlp.forward(&x));
+        assert_eq!(back.to_file_bytes(), mlp.to_file_bytes());
         // NaN weight with a valid checksum.
         let mut b = bytes.clone();
         b[256..260].copy_from_slice(&f32::NAN.to_le_bytes());
