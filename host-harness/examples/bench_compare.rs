@@ -173,17 +173,7 @@ fn main() {
     if want("mlp100_infer_b1") {
         let mut net = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
         net.init(1);
-        let mut k = 0;
-        let rate = measure(o.seconds, o.repeats, || {
-            let mut y = [0.0f32; 10];
-            for _ in 0..100 {
-                net.forward(black_box(&xs[k % xs.len()]), &mut y);
-                black_box(&y);
-                k += 1;
-            }
-            100
-        });
-        emit("mlp100_infer_b1", &o.label, 1, 1e6 / rate, "us/sample");
+        infer("mlp100_infer_b1", &o, &xs, &net);
     }
     if want("mlp100t_infer_b1") {
         let mut dense = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
@@ -191,16 +181,24 @@ fn main() {
         let mut net = Network::<f32, MlpT, Host>::new_box_zeroed().expect("alloc");
         net.layers.first.0.set_from_dense(&dense.layers.first);
         net.layers.second = dense.layers.second;
-        let mut k = 0;
-        let rate = measure(o.seconds, o.repeats, || {
-            let mut y = [0.0f32; 10];
-            for _ in 0..100 {
-                net.forward(black_box(&xs[k % xs.len()]), &mut y);
-                black_box(&y);
-                k += 1;
-            }
-            100
-        });
-        emit("mlp100t_infer_b1", &o.label, 1, 1e6 / rate, "us/sample");
+        infer("mlp100t_infer_b1", &o, &xs, &net);
     }
+}
+
+/// Single-sample inference latency of `net` over the training images, in µs per sample.
+fn infer<L>(name: &str, o: &Opts, xs: &[[f32; 784]], net: &Network<f32, L, Host>)
+where
+    L: Layer<f32, Input = [f32; 784], Output = [f32; 10]>,
+{
+    let mut k = 0;
+    let rate = measure(o.seconds, o.repeats, || {
+        let mut y = [0.0f32; 10];
+        for _ in 0..100 {
+            net.forward(black_box(&xs[k % xs.len()]), &mut y);
+            black_box(&y);
+            k += 1;
+        }
+        100
+    });
+    emit(name, &o.label, 1, 1e6 / rate, "us/sample");
 }
