@@ -50,14 +50,12 @@ pub fn firmware_model(model_file: &[u8]) -> Result<Vec<u8>> {
         header.widths(),
         header.scalar_bytes
     );
-    let mut fw =
-        Network::<f32, FirmwareNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    let mut fw = zeroed::<FirmwareNet>()?;
     if header.layout(0) == Some(WeightLayout::InputMajor) {
         load_into(model_file, &mut fw.layers).map_err(|e| anyhow!("{e}"))?;
         return Ok(model_file.to_vec());
     }
-    let mut host =
-        Network::<f32, HostNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    let mut host = zeroed::<HostNet>()?;
     load_into(model_file, &mut host.layers).map_err(|e| anyhow!("{e}"))?;
     fw.layers.first.0.set_from_dense(&host.layers.first);
     fw.layers.second = host.layers.second;
@@ -66,14 +64,20 @@ pub fn firmware_model(model_file: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A zeroed network of type `L` on the heap (318 KB for these networks).
+fn zeroed<L>() -> Result<Box<Network<f32, L>>>
+where
+    Network<f32, L>: FromZeros,
+{
+    Network::<f32, L>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))
+}
+
 /// A firmware model file (see [`firmware_model`]) loaded back as the host's [`HostNet`], weights
 /// transposed back: the reference the host/device agreement tests compute with.
 pub fn host_model(firmware_file: &[u8]) -> Result<Box<Network<f32, HostNet>>> {
-    let mut fw =
-        Network::<f32, FirmwareNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    let mut fw = zeroed::<FirmwareNet>()?;
     load_into(firmware_file, &mut fw.layers).map_err(|e| anyhow!("{e}"))?;
-    let mut host =
-        Network::<f32, HostNet>::new_box_zeroed().map_err(|_| anyhow!("out of memory"))?;
+    let mut host = zeroed::<HostNet>()?;
     host.layers.first.set_from_transposed(&fw.layers.first.0);
     host.layers.second = fw.layers.second;
     Ok(host)

@@ -101,13 +101,7 @@ impl<S: Scalar, const I: usize, const O: usize, A: Copy> TransposedDense<S, I, O
     /// Copies `dense`'s parameters and activation into `self`, transposing the weights. In place,
     /// so that a large layer is never built on the stack.
     pub fn set_from_dense(&mut self, dense: &Dense<S, I, O, A>) {
-        for (o, row) in dense.weight.iter().enumerate() {
-            for (t, &w) in self.weight.iter_mut().zip(row) {
-                if let Some(slot) = t.get_mut(o) {
-                    *slot = w;
-                }
-            }
-        }
+        transpose(&dense.weight, &mut self.weight);
         self.bias = dense.bias;
         self.activation = dense.activation;
     }
@@ -123,15 +117,20 @@ impl<S: Scalar, const I: usize, const O: usize, A: Copy> Dense<S, I, O, A> {
     /// Copies a [`TransposedDense`]'s parameters and activation into `self` (the inverse of
     /// [`TransposedDense::set_from_dense`]), in place.
     pub fn set_from_transposed(&mut self, t: &TransposedDense<S, I, O, A>) {
-        for (i, row) in t.weight.iter().enumerate() {
-            for (d, &w) in self.weight.iter_mut().zip(row) {
-                if let Some(slot) = d.get_mut(i) {
-                    *slot = w;
-                }
-            }
-        }
+        transpose(&t.weight, &mut self.weight);
         self.bias = t.bias;
         self.activation = t.activation;
+    }
+}
+
+/// `dst[c][r] = src[r][c]`, in place in `dst`.
+fn transpose<S: Copy, const R: usize, const C: usize>(src: &[[S; C]; R], dst: &mut [[S; R]; C]) {
+    for (r, row) in src.iter().enumerate() {
+        for (d, &v) in dst.iter_mut().zip(row) {
+            if let Some(slot) = d.get_mut(r) {
+                *slot = v;
+            }
+        }
     }
 }
 
