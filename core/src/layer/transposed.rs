@@ -372,6 +372,12 @@ mod tests {
             check::<Relu, 33, 17>(n, seed);
             check::<Identity, 100, 10>(n, seed);
         }
+        // Widths that take the host's equal (overlapping) tiles or leave a short last tile.
+        check::<Relu, 9, 50>(2, 8);
+        check::<Tanh, 5, 97>(1, 9);
+        check::<Relu, 3, 48>(1, 10);
+        check::<Identity, 11, 130>(2, 11);
+        check::<Relu, 6, 200>(1, 12);
         check::<Relu, 784, 100>(1, 6);
         check::<Relu, 784, 100>(3, 7);
     }
