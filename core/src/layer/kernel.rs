@@ -236,10 +236,11 @@ const OUT_TILE: usize = 16;
 /// [`TransposedDense`](super::TransposedDense)); each output summed over i ascending from 0, then
 /// `+ b` — the order of [`affine`], so the same bits as a [`Dense`](super::Dense) holding Wᵀ.
 ///
-/// Tiles of adjacent outputs (48 with SSE2, 96 with AVX2, 16 on a Cortex-M4F) keep their sums in registers while each
-/// input's row segment `wt[i][o0..]` is read behind one pointer: no transposing copy (as
-/// [`affine`] needs off Cortex-M) and no per-output row pointers (which limit [`affine`] on a
-/// Cortex-M4F). The last `O mod tile` outputs are summed the same way in a shorter tile. Stack:
+/// Tiles of adjacent outputs (48 with SSE2, 96 with AVX2, 16 on a Cortex-M4F) keep their sums
+/// in registers while each input's row segment `wt[i][o0..]` is read behind one pointer: no
+/// transposing copy (as [`affine`] needs off Cortex-M) and no per-output row pointers (which
+/// limit [`affine`] on a Cortex-M4F). The last `O mod tile` outputs are summed the same way in a
+/// shorter tile. Stack:
 /// the register tile only.
 #[inline]
 pub fn affine_input_major<S: Scalar, const I: usize, const O: usize>(
