@@ -240,8 +240,7 @@ const OUT_TILE: usize = 16;
 /// in registers while each input's row segment `wt[i][o0..]` is read behind one pointer: no
 /// transposing copy (as [`affine`] needs off Cortex-M) and no per-output row pointers (which
 /// limit [`affine`] on a Cortex-M4F). The last `O mod tile` outputs are summed the same way in a
-/// shorter tile. Stack:
-/// the register tile only.
+/// shorter tile. Stack: the register tile only.
 #[inline]
 pub fn affine_input_major<S: Scalar, const I: usize, const O: usize>(
     wt: &[[S; O]; I],
