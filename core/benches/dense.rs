@@ -142,6 +142,8 @@ fn step_case<const H: usize, O: Optimizer<f32>, const CH: usize>(
 fn forward(c: &mut Criterion) {
     forward_case::<784, 100>(c, 1);
     transposed_forward_case::<784, 100>(c);
+    forward_case::<784, 100>(c, 4);
+    forward_case::<784, 100>(c, 16);
     forward_case::<784, 100>(c, 32);
     forward_case::<784, 100>(c, 100);
     forward_case::<784, 50>(c, 100);
