@@ -63,23 +63,36 @@ fn parse() -> Opts {
 /// Best of `repeats` measurements of `f` (each returns samples processed), each run for at least
 /// `seconds`; returns samples per second. The best, not the median: on a shared machine other
 /// processes only ever slow a run down.
-fn measure(seconds: f64, repeats: usize, mut f: impl FnMut() -> usize) -> f64 {
-    let warm = Instant::now();
-    while warm.elapsed().as_secs_f64() < seconds.min(0.5) {
-        f();
+fn measure(seconds: f64, repeats: usize, f: impl FnMut() -> usize) -> f64 {
+    let mut fs: [Box<dyn FnMut() -> usize + '_>; 1] = [Box::new(f)];
+    measure_alternating(seconds, repeats, &mut fs)[0]
+}
+
+/// [`measure`] for several functions at once, their runs alternated (f₀, f₁, f₀, f₁, …) so that
+/// every one of them meets the same spells of load from other processes; best of `repeats` each.
+fn measure_alternating(
+    seconds: f64,
+    repeats: usize,
+    fs: &mut [Box<dyn FnMut() -> usize + '_>],
+) -> Vec<f64> {
+    for f in fs.iter_mut() {
+        let warm = Instant::now();
+        while warm.elapsed().as_secs_f64() < seconds.min(0.5) {
+            f();
+        }
     }
-    let mut rates: Vec<f64> = (0..repeats.max(1))
-        .map(|_| {
+    let mut best = vec![0.0f64; fs.len()];
+    for _ in 0..repeats.max(1) {
+        for (f, best) in fs.iter_mut().zip(&mut best) {
             let t = Instant::now();
             let mut n = 0;
             while t.elapsed().as_secs_f64() < seconds {
                 n += f();
             }
-            n as f64 / t.elapsed().as_secs_f64()
-        })
-        .collect();
-    rates.sort_by(|a, b| a.total_cmp(b));
-    rates[rates.len() - 1]
+            *best = best.max(n as f64 / t.elapsed().as_secs_f64());
+        }
+    }
+    best
 }
 
 fn emit(name: &str, variant: &str, threads: usize, value: f64, unit: &str) {
@@ -107,12 +120,14 @@ fn train<L, O, const CH: usize>(
     let mut st = TrainState::<f32, L, O, CH>::new_box_zeroed().expect("alloc");
     st.reset(1);
     let steps = xs.len() / batch;
+    let net = std::cell::RefCell::new(net);
+    let net = &net;
     let mut k = 0;
-    let rate = measure(o.seconds, o.repeats, || {
+    let mut fs: Vec<Box<dyn FnMut() -> usize + '_>> = vec![Box::new(move || {
         let i = (k % steps) * batch;
         k += 1;
         st.step(
-            &mut net,
+            &mut *net.borrow_mut(),
             &opt,
             &SoftmaxCrossEntropy,
             &xs[i..i + batch],
@@ -120,16 +135,15 @@ fn train<L, O, const CH: usize>(
         )
         .expect("step");
         batch
-    });
-    emit(name, &o.label, 1, rate, "samples/s");
+    })];
     if threads > 1 {
         let mut tr = ParallelTrainer::<f32, L, O, CH>::new(threads, 1).expect("pool");
         let mut k = 0;
-        let rate = measure(o.seconds, o.repeats, || {
+        fs.push(Box::new(move || {
             let i = (k % steps) * batch;
             k += 1;
             tr.step(
-                &mut net,
+                &mut *net.borrow_mut(),
                 &opt,
                 &SoftmaxCrossEntropy,
                 &xs[i..i + batch],
@@ -137,7 +151,12 @@ fn train<L, O, const CH: usize>(
             )
             .expect("step");
             batch
-        });
+        }));
+    }
+    // Single thread and `threads` threads alternated, so that their ratio compares like with like.
+    let rates = measure_alternating(o.seconds, o.repeats, &mut fs);
+    emit(name, &o.label, 1, rates[0], "samples/s");
+    if let Some(&rate) = rates.get(1) {
         emit(
             name,
             &format!("{}, {threads} threads", o.label),
