@@ -134,7 +134,7 @@ def run_torch(args, x, y, only):
             return batch
 
         emit("torch", name, measure(args.seconds, args.repeats, step), "samples/s")
-    if not only or "mlp100_infer_b1" in only or "mlp100t_infer_b1" in only:
+    if not only or {"mlp100_infer_b1", "mlp100t_infer_b1", "mlp100s_infer_b1"} & set(only):
         model = torch.nn.Sequential(
             torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
         )
@@ -234,7 +234,7 @@ def run_numpy(args, x, y, only):
             return batch
 
         emit("numpy", name, measure(args.seconds, args.repeats, step), "samples/s")
-    if not only or "mlp100_infer_b1" in only or "mlp100t_infer_b1" in only:
+    if not only or {"mlp100_infer_b1", "mlp100t_infer_b1", "mlp100s_infer_b1"} & set(only):
         net = NumpyMlp(100, rng)
         k = [0]
 

@@ -18,9 +18,10 @@ ORDER = [
     ("mlp100_sgd_b1", "784-100-10 ReLU, online SGD, batch 1"),
     ("mlp100_infer_b1", "784-100-10 inference, batch 1"),
     ("mlp100t_infer_b1", "784-100-10 inference, batch 1, stacknn's first layer input-major (`TransposedDense`; peers as above)"),
+    ("mlp100s_infer_b1", "784-100-10 inference, batch 1, stacknn's first layer input-major skipping zero pixels (`SparseInputDense`, the firmware's; peers as above)"),
 ]
 # Rows whose peer figures are another row's (the same computation for PyTorch and numpy).
-PEER_ROW = {"mlp100t_infer_b1": "mlp100_infer_b1"}
+PEER_ROW = {"mlp100t_infer_b1": "mlp100_infer_b1", "mlp100s_infer_b1": "mlp100_infer_b1"}
 
 
 def main():

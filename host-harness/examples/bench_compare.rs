@@ -22,8 +22,6 @@ use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, TrainState};
 
 type Mlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
-/// The same network with its first layer stored input-major (the firmware's layout; same bits).
-type MlpT = Chain<Frozen<TransposedDense<f32, 784, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
 
 struct Opts {
     data: PathBuf,
@@ -195,13 +193,23 @@ fn main() {
         infer("mlp100_infer_b1", &o, &xs, &net);
     }
     if want("mlp100t_infer_b1") {
-        let mut dense = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
-        dense.init(1);
-        let mut net = Network::<f32, MlpT, Host>::new_box_zeroed().expect("alloc");
-        net.layers.first.0.set_from_dense(&dense.layers.first);
-        net.layers.second = dense.layers.second;
-        infer("mlp100t_infer_b1", &o, &xs, &net);
+        infer_input_major::<false>("mlp100t_infer_b1", &o, &xs);
     }
+    if want("mlp100s_infer_b1") {
+        infer_input_major::<true>("mlp100s_infer_b1", &o, &xs);
+    }
+}
+
+/// [`infer`] with the network's first layer stored input-major, zero inputs skipped or not.
+fn infer_input_major<const SKIP_ZEROS: bool>(name: &str, o: &Opts, xs: &[[f32; 784]]) {
+    type First<const Z: bool> = Frozen<TransposedDense<f32, 784, 100, Relu, Z>>;
+    type Net<const Z: bool> = Chain<First<Z>, Dense<f32, 100, 10, Identity>>;
+    let mut dense = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
+    dense.init(1);
+    let mut net = Network::<f32, Net<SKIP_ZEROS>, Host>::new_box_zeroed().expect("alloc");
+    net.layers.first.0.set_from_dense(&dense.layers.first);
+    net.layers.second = dense.layers.second;
+    infer(name, o, xs, &net);
 }
 
 /// Single-sample inference latency of `net` over the training images, in µs per sample.

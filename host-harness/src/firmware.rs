@@ -22,7 +22,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, ensure, Context, Result};
 use stacknn::activation::{Identity, Relu};
-use stacknn::layer::{Chain, Dense, Frozen, TransposedDense, WeightLayout};
+use stacknn::layer::{Chain, Dense, Frozen, SparseInputDense, WeightLayout};
 use stacknn::model_file::{self, encode, encoded_len, load_into};
 use stacknn::{zerocopy::FromZeros, Network};
 
@@ -32,10 +32,11 @@ use crate::idx::{Dataset, PIXELS};
 pub type HostNet = Chain<Dense<f32, PIXELS, 100, Relu>, Dense<f32, 100, 10, Identity>>;
 
 /// The same network as the firmware stores it: the 784×100 layer input-major
-/// ([`TransposedDense`], frozen on the device), whose single-sample forward reads flash with
-/// fewer instructions; the head output-major. It computes the same bits as [`HostNet`].
+/// ([`SparseInputDense`], frozen on the device), whose single-sample forward reads flash with
+/// fewer instructions and skips zero pixels; the head output-major. It computes the same bits as
+/// [`HostNet`] (its weights are finite: model files with others are refused).
 pub type FirmwareNet =
-    Chain<Frozen<TransposedDense<f32, PIXELS, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
+    Chain<Frozen<SparseInputDense<f32, PIXELS, 100, Relu>>, Dense<f32, 100, 10, Identity>>;
 
 /// The firmware's model file for a model file of a [`HostNet`] (or of a [`FirmwareNet`], returned
 /// unchanged after verification): the first layer's weights transposed, widths and activation

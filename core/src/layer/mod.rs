@@ -42,7 +42,7 @@ pub use chain::{Chain, ChainCache, Pair};
 pub use dense::{Dense, DenseParams};
 pub use frozen::Frozen;
 pub use maxout::{Maxout, MaxoutParams};
-pub use transposed::{TransposedDense, TransposedParams};
+pub use transposed::{SparseInputDense, TransposedDense, TransposedParams};
 
 use crate::init::Init;
 use crate::math::Math;

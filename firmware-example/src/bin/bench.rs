@@ -20,7 +20,7 @@ use firmware_example::model::{
 use firmware_example::report;
 use firmware_example::report_line;
 use stacknn::activation::Relu;
-use stacknn::layer::{Dense, DenseParams};
+use stacknn::layer::{Dense, DenseParams, TransposedDense};
 use stacknn::math::Libm;
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Layer, Network};
@@ -69,19 +69,34 @@ impl Bench<'_> {
     }
 }
 
+type Forward<'a> = (&'a [f32; HIDDEN], &'a [f32; HIDDEN]);
+
+/// Exits with a failure unless `got` (pre-activation, output) has the bits of `want`.
+fn same(name: &str, want: Forward, got: Forward) {
+    let bits = |v: &[f32; HIDDEN]| v.map(f32::to_bits);
+    if bits(want.0) != bits(got.0) || bits(want.1) != bits(got.1) {
+        report_line!("bench-mismatch {}", name);
+        report::exit(report::EXIT_CHECK_FAILED)
+    }
+}
+
 #[entry]
 fn main() -> ! {
     let Some(board) = Board::take() else {
         report::exit(report::EXIT_CHECK_FAILED)
     };
     let net = model::verified(&MODEL_FILE.0);
-    // The deployed 784×100 ReLU layer, in flash, input-major.
+    // The deployed 784×100 ReLU layer, in flash, input-major, zero pixels skipped.
     let body = &net.layers.first.0;
-    // The same layer output-major, as the host trains it (`Dense`; in RAM: the bench build links
-    // against the AN386's 4 MiB, and QEMU counts instructions, not memory timing).
+    // The same layer output-major, as the host trains it (`Dense`), and input-major without the
+    // skipping (`TransposedDense`); in RAM: the bench build links against the AN386's 4 MiB, and
+    // QEMU counts instructions, not memory timing.
     let mut dense = Dense::<f32, PIXELS, HIDDEN, Relu>::new_zeroed();
     dense.set_from_transposed(body);
     let dense = black_box(dense);
+    let mut plain = TransposedDense::<f32, PIXELS, HIDDEN, Relu>::new_zeroed();
+    plain.set_from_dense(&dense);
+    let plain = black_box(plain);
     let st = &board.systick;
     let probe = Bench {
         systick: st,
@@ -102,8 +117,9 @@ fn main() -> ! {
     let x = black_box(x);
     let macs = (PIXELS * HIDDEN) as u32;
 
-    // y = relu(W·x + b): the output-major training layer, then the deployed input-major one
-    // (same bits: checked here too).
+    // y = relu(W·x + b): the output-major training layer, then the input-major one, then the
+    // deployed one skipping zero pixels, on a test digit (its nonzero pixels reported) and on an
+    // input with no zeros (same bits: checked here too).
     let mut z = [0.0f32; HIDDEN];
     let mut h = [0.0f32; HIDDEN];
     b.run("dense784x100_forward", macs, 1, || {
@@ -112,12 +128,25 @@ fn main() -> ! {
     black_box(&h);
     let (mut zt, mut ht) = ([0.0f32; HIDDEN], [0.0f32; HIDDEN]);
     b.run("transposed784x100_forward", macs, 1, || {
-        body.forward_cached::<Libm>(black_box(&x), &mut zt, &mut ht)
+        plain.forward_cached::<Libm>(black_box(&x), &mut zt, &mut ht)
     });
-    if zt.map(f32::to_bits) != z.map(f32::to_bits) || ht.map(f32::to_bits) != h.map(f32::to_bits) {
-        report_line!("bench-mismatch transposed forward");
-        report::exit(report::EXIT_CHECK_FAILED)
-    }
+    same("transposed784x100_forward", (&z, &h), (&zt, &ht));
+    let nonzero = x.iter().filter(|&&v| v != 0.0).count() as u32;
+    b.run(
+        "sparse784x100_forward_digit",
+        nonzero * HIDDEN as u32,
+        1,
+        || body.forward_cached::<Libm>(black_box(&x), &mut zt, &mut ht),
+    );
+    same("sparse784x100_forward_digit", (&z, &h), (&zt, &ht));
+    // No zeros: every input nonzero (the digit's pixels, zeros replaced by 1/255).
+    let xd = black_box(x.map(|v| if v == 0.0 { 1.0 / 255.0 } else { v }));
+    dense.forward_cached::<Libm>(&xd, &mut z, &mut h);
+    b.run("sparse784x100_forward_no_zeros", macs, 1, || {
+        body.forward_cached::<Libm>(black_box(&xd), &mut zt, &mut ht)
+    });
+    same("sparse784x100_forward_no_zeros", (&z, &h), (&zt, &ht));
+    dense.forward_cached::<Libm>(&x, &mut z, &mut h);
 
     // dx = Wᵀ·dz (through the ReLU derivative: 100 more operations).
     let mut dy = [0.0f32; HIDDEN];
