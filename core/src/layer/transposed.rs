@@ -76,7 +76,7 @@ pub struct TransposedDense<
 /// choice). Training and the batched forward are [`TransposedDense`]'s.
 ///
 /// On an MNIST digit the 784×100 forward under QEMU takes about a quarter of
-/// [`TransposedDense`]'s instructions; on an input with no zeros, about 3 % more
+/// [`TransposedDense`]'s instructions; on an input with no zeros, about 2 % more
 /// (`docs/BENCHMARKS.md`).
 pub type SparseInputDense<S, const I: usize, const O: usize, A = Identity> =
     TransposedDense<S, I, O, A, true>;
