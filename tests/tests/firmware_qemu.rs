@@ -550,13 +550,23 @@ fn bench_counts_instructions_deterministically() {
             .unwrap_or_else(|| panic!("{name} in {a:?}"))
             .1
     };
-    for k in ["dense784x100_forward", "dense784x100_dx", "dense784x100_dw"] {
+    for k in [
+        "dense784x100_forward",
+        "transposed784x100_forward",
+        "sparse784x100_forward_no_zeros",
+        "dense784x100_dx",
+        "dense784x100_dw",
+    ] {
         let per_mac = get(k) as f64 / 78_400.0;
         assert!(
             (1.0..10.0).contains(&per_mac),
             "{k}: {per_mac} instructions per multiply-add"
         );
     }
-    assert!(get("inference_per_image") > get("dense784x100_forward"));
+    // Skipping a digit's zero pixels (about four in five) must save most of the dense forward,
+    // and a whole inference on a digit then costs less than the dense layer alone.
+    assert!(get("sparse784x100_forward_digit") * 2 < get("transposed784x100_forward"));
+    assert!(get("inference_per_image") < get("transposed784x100_forward"));
+    assert!(get("inference_per_image") > get("sparse784x100_forward_digit") / 2);
     assert!(get("finetune_step_per_sample") > get("head_step_per_sample"));
 }
