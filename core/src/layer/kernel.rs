@@ -308,8 +308,7 @@ pub fn affine_input_major_skipping_zeros<S: Scalar, const I: usize, const O: usi
     // A gathered input costs about a third more than one of the dense tiles (its row found
     // through its index): unless at least a quarter of the inputs are zero, the dense tiles win.
     // Counting first keeps the cost of a dense input to one short pass.
-    let zeros = x.iter().filter(|&&v| v == S::ZERO).count();
-    if I > 1 << 16 || zeros * 4 < I {
+    if I > 1 << 16 || x.iter().filter(|&&v| v == S::ZERO).count() * 4 < I {
         return affine_input_major(wt, b, x, z);
     }
     let mut nonzero = [0u16; I];
