@@ -31,6 +31,16 @@ WORKLOADS = [
     ("mlp1000_sgd_b100", 1000, "sgd", 0.1, 100),
     ("mlp100_sgd_b1", 100, "sgd", 0.01, 1),
 ]
+# stacknn rows that the peers' figures of another row stand for (the same computation for them).
+ALSO_FOR = {
+    "mlp100_sgd_b1": {"mlp100o_sgd_b1", "mlp100so_sgd_b1"},
+    "mlp100_infer_b1": {"mlp100t_infer_b1", "mlp100s_infer_b1"},
+}
+
+
+def wanted(name, only):
+    """Whether a peer workload is to run: no `--only`, or it or a row it stands for is listed."""
+    return not only or name in only or bool(ALSO_FOR.get(name, set()) & only)
 
 
 def find(data, stem):
@@ -113,7 +123,7 @@ def run_torch(args, x, y, only):
     torch.manual_seed(1)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     for name, hidden, opt_name, lr, batch in WORKLOADS:
-        if only and name not in only:
+        if not wanted(name, only):
             continue
         model = torch.nn.Sequential(
             torch.nn.Linear(784, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
@@ -134,7 +144,7 @@ def run_torch(args, x, y, only):
             return batch
 
         emit("torch", name, measure(args.seconds, args.repeats, step), "samples/s")
-    if not only or {"mlp100_infer_b1", "mlp100t_infer_b1", "mlp100s_infer_b1"} & set(only):
+    if wanted("mlp100_infer_b1", only):
         model = torch.nn.Sequential(
             torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
         )
@@ -219,7 +229,7 @@ class NumpyMlp:
 def run_numpy(args, x, y, only):
     rng = np.random.default_rng(1)
     for name, hidden, opt_name, lr, batch in WORKLOADS:
-        if only and name not in only:
+        if not wanted(name, only):
             continue
         net = NumpyMlp(hidden, rng)
         it = batches(x, y, batch)
@@ -234,7 +244,7 @@ def run_numpy(args, x, y, only):
             return batch
 
         emit("numpy", name, measure(args.seconds, args.repeats, step), "samples/s")
-    if not only or {"mlp100_infer_b1", "mlp100t_infer_b1", "mlp100s_infer_b1"} & set(only):
+    if wanted("mlp100_infer_b1", only):
         net = NumpyMlp(100, rng)
         k = [0]
 

@@ -70,6 +70,7 @@ pub mod loss;
 pub mod math;
 pub mod model_file;
 pub mod network;
+pub mod online;
 pub mod optim;
 pub mod rng;
 pub mod scalar;

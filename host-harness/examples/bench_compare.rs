@@ -15,8 +15,9 @@ use host_harness::idx::{self, Split};
 use host_harness::math::Host;
 use host_harness::parallel::ParallelTrainer;
 use stacknn::activation::{Identity, Relu};
-use stacknn::layer::{Chain, Dense, Frozen, Layer, TransposedDense};
+use stacknn::layer::{Chain, Dense, Frozen, Layer, SparseInputDense, TransposedDense};
 use stacknn::loss::SoftmaxCrossEntropy;
+use stacknn::online::OnlineSgd;
 use stacknn::optim::{Adam, Optimizer, Sgd};
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, TrainState};
@@ -187,6 +188,13 @@ fn main() {
     if want("mlp100_sgd_b1") {
         train::<Mlp<100>, _, 1>("mlp100_sgd_b1", &o, &xs, &ys, Sgd::new(0.01), 1, 1);
     }
+    if want("mlp100o_sgd_b1") {
+        train_online::<Mlp<100>>("mlp100o_sgd_b1", &o, &xs, &ys, 0.01);
+    }
+    if want("mlp100so_sgd_b1") {
+        type Fast = Chain<SparseInputDense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
+        train_online::<Fast>("mlp100so_sgd_b1", &o, &xs, &ys, 0.01);
+    }
     if want("mlp100_infer_b1") {
         let mut net = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");
         net.init(1);
@@ -198,6 +206,29 @@ fn main() {
     if want("mlp100s_infer_b1") {
         infer_input_major::<true>("mlp100s_infer_b1", &o, &xs);
     }
+}
+
+/// Online SGD (one sample per step) with [`OnlineSgd`]: the bits of the `mlp100_sgd_b1` row's
+/// `TrainState` steps (for the same layer types), without the gradient buffer.
+fn train_online<L>(name: &str, o: &Opts, xs: &[[f32; 784]], ys: &[u8], lr: f32)
+where
+    L: Layer<f32, Input = [f32; 784], Output = [f32; 10]> + FromZeros,
+{
+    let mut net = Network::<f32, L, Host>::new_box_zeroed().expect("alloc");
+    net.init(1);
+    let mut st = OnlineSgd::<f32, L>::new_box_zeroed().expect("alloc");
+    let sgd = Sgd::new(lr);
+    let mut k = 0;
+    let rate = measure(o.seconds, o.repeats, || {
+        for _ in 0..100 {
+            let i = k % xs.len();
+            k += 1;
+            st.step(&mut net, &sgd, &SoftmaxCrossEntropy, &xs[i], &ys[i])
+                .expect("step");
+        }
+        100
+    });
+    emit(name, &o.label, 1, rate, "samples/s");
 }
 
 /// [`infer`] with the network's first layer stored input-major, zero inputs skipped or not.

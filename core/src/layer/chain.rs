@@ -177,6 +177,34 @@ where
         }
     }
 
+    /// The second layer first (checked, then ∂L/∂h passed down), the first layer inside its
+    /// `below`: the first layer's update, and everything under it, happens only once the second
+    /// layer's gradient is known to be finite, and the second layer updates last.
+    fn backward_sgd<M: Math<S>, K: FnOnce(&Self::Input) -> bool>(
+        &mut self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        lr: S,
+        below: Option<K>,
+    ) -> bool {
+        // ∂L/∂h is only needed if the first layer trains or the caller wants ∂L/∂x.
+        let need_dh = <A::Params<S> as ParamStore<S>>::COUNT > 0 || below.is_some();
+        let first = &mut self.first;
+        let inner = |dh: &A::Output| {
+            first.backward_sgd::<M, K>(x, &cache.first, &cache.hidden, dh, lr, below)
+        };
+        self.second.backward_sgd::<M, _>(
+            &cache.hidden,
+            &cache.second,
+            y,
+            dy,
+            lr,
+            if need_dh { Some(inner) } else { None },
+        )
+    }
+
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &Self::Params<S>,

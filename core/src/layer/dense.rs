@@ -218,6 +218,39 @@ where
         );
     }
 
+    /// dz = J_f(z)ᵀ·dy; ∂L/∂x = Wᵀ·dz (for `below`, before the update); then
+    /// `W[o][i] −= η·(0 + dz[o]·x[i])` for the outputs with dz[o] ≠ 0 ([`kernel::sgd_outer`]) and
+    /// `b −= η·(0 + dz)`.
+    fn backward_sgd<M: Math<S>, K: FnOnce(&[S; I]) -> bool>(
+        &mut self,
+        x: &[S; I],
+        z: &[S; O],
+        y: &[S; O],
+        dy: &[S; O],
+        lr: S,
+        below: Option<K>,
+    ) -> bool {
+        let mut dz = [S::ZERO; O];
+        self.activation.backward::<M>(z, y, dy, &mut dz);
+        if !super::outer_is_finite(&dz, x) {
+            return false;
+        }
+        if let Some(below) = below {
+            let mut dx = [S::ZERO; I];
+            kernel::input_gradient_batch(
+                &self.weight,
+                core::slice::from_ref(&dz),
+                core::slice::from_mut(&mut dx),
+            );
+            if !below(&dx) {
+                return false;
+            }
+        }
+        kernel::sgd_outer(&mut self.weight, &dz, x, lr);
+        kernel::sgd_bias(&mut self.bias, &dz, lr);
+        true
+    }
+
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &DenseParams<S, I, O>,

@@ -1,6 +1,6 @@
 //! Frozen layers: used in the forward and backward passes, never trained.
 
-use super::{Layer, LayerShape};
+use super::{Layer, LayerShape, Vector};
 use crate::init::Init;
 use crate::math::Math;
 use crate::rng::Rng;
@@ -85,6 +85,26 @@ impl<S: Scalar, L: Layer<S>> Layer<S> for Frozen<L> {
         dx: &mut Self::Input,
     ) {
         self.0.backward_input::<M>(x, cache, y, dy, dx);
+    }
+
+    /// Trains nothing: passes ∂L/∂x to `below`, if given.
+    fn backward_sgd<M: Math<S>, K: FnOnce(&Self::Input) -> bool>(
+        &mut self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        _lr: S,
+        below: Option<K>,
+    ) -> bool {
+        match below {
+            Some(below) => {
+                let mut dx = <L::Input as Vector<S>>::ZEROS;
+                self.0.backward_input::<M>(x, cache, y, dy, &mut dx);
+                below(&dx)
+            }
+            None => true,
+        }
     }
 
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(

@@ -665,6 +665,50 @@ fn weight_gradient_one<S: Scalar, const I: usize, const O: usize>(
     }
 }
 
+/// Plain SGD from one sample's outer-product gradient, in place, without forming the gradient:
+/// `w[r][c] ← w[r][c] − η·(0 + a[r]·b[c])` for every row r, the rows with a[r] = 0 skipped.
+///
+/// These are the bits of adding `a[r]·b[c]` to a gradient buffer that starts at +0 (what
+/// [`weight_gradient_batch`] does for one sample) and then applying
+/// [`Sgd`](crate::optim::Sgd), `w ← w − η·g` (IEEE multiplication is commutative, so
+/// [`Dense`](super::Dense) passes (dz, x) and an input-major layer (x, dz)). A skipped row is
+/// left as that update leaves it: its gradient is +0 + (±0) = +0, and w − η·(+0) = w for every
+/// w, −0 included, whenever η is not −0 (for η = −0 no row is skipped). For `Dense` the skipped
+/// rows are the outputs with dz = 0 (ReLU units that are off); for an input-major layer the
+/// zero inputs (about four in five of an MNIST digit's pixels).
+pub fn sgd_outer<S: Scalar, const R: usize, const C: usize>(
+    w: &mut [[S; C]; R],
+    a: &[S; R],
+    b: &[S; C],
+    lr: S,
+) {
+    // 1/η > 0 holds for η = +0 and every positive η, not for η = −0.
+    let may_skip = S::ONE / lr > S::ZERO;
+    for (row, &ar) in w.iter_mut().zip(a) {
+        if may_skip && ar == S::ZERO {
+            continue;
+        }
+        sgd_row(row, ar, b, lr);
+    }
+}
+
+/// `w[c] ← w[c] − η·(0 + a·b[c])` for every c: one row of [`sgd_outer`].
+#[inline]
+pub fn sgd_row<S: Scalar>(w: &mut [S], a: S, b: &[S], lr: S) {
+    for (w, &bc) in w.iter_mut().zip(b) {
+        *w -= lr * (S::ZERO + a * bc);
+    }
+}
+
+/// `b[o] ← b[o] − η·(0 + d[o])`: plain SGD on a bias from one sample's gradient d, with the
+/// bits of a gradient buffer started at +0 (see [`sgd_outer`]).
+#[inline]
+pub fn sgd_bias<S: Scalar>(b: &mut [S], d: &[S], lr: S) {
+    for (b, &d) in b.iter_mut().zip(d) {
+        *b -= lr * (S::ZERO + d);
+    }
+}
+
 /// `row[i0..i0 + 16]` as an array reference (`None` past the end).
 #[inline(always)]
 fn lanes<S>(row: &[S], i0: usize) -> Option<&[S; LANES]> {

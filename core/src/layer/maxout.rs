@@ -176,6 +176,44 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Layer<S> for Max
         self.input_gradient(arg, dy, dx);
     }
 
+    /// For each output o with selected piece k and gradient d[o]: `W[o][k][i] −= η·(0 +
+    /// d[o]·x[i])`, `b[o][k] −= η·(0 + d[o])`; the other pieces have a +0 gradient, which leaves
+    /// them as they are (see [`kernel::sgd_outer`](super::kernel::sgd_outer)). ∂L/∂x for
+    /// `below` is computed first.
+    fn backward_sgd<M: Math<S>, F: FnOnce(&[S; I]) -> bool>(
+        &mut self,
+        x: &[S; I],
+        arg: &[usize; O],
+        _y: &[S; O],
+        dy: &[S; O],
+        lr: S,
+        below: Option<F>,
+    ) -> bool {
+        if !super::outer_is_finite(dy, x) {
+            return false;
+        }
+        if let Some(below) = below {
+            let mut dx = [S::ZERO; I];
+            self.input_gradient(arg, dy, &mut dx);
+            if !below(&dx) {
+                return false;
+            }
+        }
+        // 1/η > 0 unless η = −0; see `kernel::sgd_outer` for why zero rows may then be skipped.
+        let may_skip = S::ONE / lr > S::ZERO;
+        for (((w, b), &k), &d) in self.weight.iter_mut().zip(&mut self.bias).zip(arg).zip(dy) {
+            for (piece, (w, b)) in w.iter_mut().zip(b.iter_mut()).enumerate() {
+                let d = if piece == k { d } else { S::ZERO };
+                if may_skip && d == S::ZERO {
+                    continue;
+                }
+                super::kernel::sgd_row(w, d, x, lr);
+                super::kernel::sgd_bias(core::slice::from_mut(b), &[d], lr);
+            }
+        }
+        true
+    }
+
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &MaxoutParams<S, I, O, K>,

@@ -188,6 +188,30 @@ pub trait Layer<S: Scalar>: Send + Sync {
         dx: &mut Self::Input,
     );
 
+    /// Backward pass of one sample that trains the layer in place with plain SGD instead of
+    /// adding to a gradient buffer: θ ← θ − η·(0 + ∂L/∂θ) for each of its own parameters,
+    /// exactly the arithmetic of [`TrainState::step`](crate::train::TrainState::step) with
+    /// [`Sgd`](crate::optim::Sgd) on a batch of one (whose gradient buffer starts at +0), so the
+    /// same bits. Used by [`OnlineSgd`](crate::online::OnlineSgd); needs no gradient buffer.
+    ///
+    /// All or nothing, layer by layer from the output down: the layer first checks that every
+    /// entry of its parameter gradient would be finite; then, if `below` is given (the layers
+    /// underneath, or the caller wanting ∂L/∂x), computes ∂L/∂x with its weights as they are and
+    /// passes it to `below`, which checks and updates the layers underneath the same way and
+    /// returns whether it did; only then does the layer update itself. Returns `false`, having
+    /// changed nothing, if its own gradient is not finite or `below` returned `false`.
+    ///
+    /// Stack: the layer's ∂L/∂z (`S::BYTES·O`) and, with `below`, ∂L/∂x (`S::BYTES·I`).
+    fn backward_sgd<M: Math<S>, K: FnOnce(&Self::Input) -> bool>(
+        &mut self,
+        x: &Self::Input,
+        cache: &Self::Cache,
+        y: &Self::Output,
+        dy: &Self::Output,
+        lr: S,
+        below: Option<K>,
+    ) -> bool;
+
     /// Applies `f(params, grads, state)` to each trainable parameter slice with the matching
     /// gradient and optimizer-state slices, in [`ParamStore::for_each_slice`] order.
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(
@@ -273,4 +297,38 @@ pub trait Layer<S: Scalar>: Send + Sync {
             }
         }
     }
+}
+
+/// `true` if every product `d[o]·x[i]` and every `d[o]` is finite — whether the gradient of a
+/// dense map (∂L/∂W = d·xᵀ, ∂L/∂b = d) is finite — without forming the products.
+///
+/// With d and x finite, |fl(d[o]·x[i])| ≤ fl(max|d|·max|x|) (rounding is monotonic) and the
+/// right-hand side is itself one of the products, so the products are all finite exactly when
+/// it is. An infinite or NaN x[i] makes some product non-finite whatever d is (∞·0 is NaN).
+pub(crate) fn outer_is_finite<S: Scalar>(d: &[S], x: &[S]) -> bool {
+    let (fd, md) = finite_max_abs(d);
+    let (fx, mx) = finite_max_abs(x);
+    fd & fx && (md * mx).is_finite()
+}
+
+/// Whether every value is finite, and the largest magnitude among them; 16 lanes at a time so
+/// that the scan vectorises (it runs over a layer's input on every online step).
+fn finite_max_abs<S: Scalar>(v: &[S]) -> (bool, S) {
+    let mut ok = [true; 16];
+    let mut m = [S::ZERO; 16];
+    let mut chunks = v.chunks_exact(16);
+    for c in &mut chunks {
+        for ((ok, m), &a) in ok.iter_mut().zip(m.iter_mut()).zip(c) {
+            *ok &= a.is_finite();
+            let a = a.abs();
+            *m = if a > *m { a } else { *m };
+        }
+    }
+    let mut all = ok.iter().all(|&ok| ok);
+    let mut max = m.iter().fold(S::ZERO, |a, &b| if b > a { b } else { a });
+    for &a in chunks.remainder() {
+        all &= a.is_finite();
+        max = if a.abs() > max { a.abs() } else { max };
+    }
+    (all, max)
 }

@@ -255,6 +255,35 @@ where
         self.input_gradient(&dz, dx);
     }
 
+    /// dz = J_f(z)ᵀ·dy; ∂L/∂x = W·dz (for `below`, before the update); then
+    /// `W[i][o] −= η·(0 + x[i]·dz[o])` for the inputs with x[i] ≠ 0 ([`kernel::sgd_outer`]: a
+    /// digit's zero pixels cost nothing) and `b −= η·(0 + dz)`.
+    fn backward_sgd<M: Math<S>, K: FnOnce(&[S; I]) -> bool>(
+        &mut self,
+        x: &[S; I],
+        z: &[S; O],
+        y: &[S; O],
+        dy: &[S; O],
+        lr: S,
+        below: Option<K>,
+    ) -> bool {
+        let mut dz = [S::ZERO; O];
+        self.activation.backward::<M>(z, y, dy, &mut dz);
+        if !super::outer_is_finite(&dz, x) {
+            return false;
+        }
+        if let Some(below) = below {
+            let mut dx = [S::ZERO; I];
+            self.input_gradient(&dz, &mut dx);
+            if !below(&dx) {
+                return false;
+            }
+        }
+        kernel::sgd_outer(&mut self.weight, x, &dz, lr);
+        kernel::sgd_bias(&mut self.bias, &dz, lr);
+        true
+    }
+
     fn for_each_param<T: Copy + FromZeros + Send + Sync>(
         &mut self,
         grad: &TransposedParams<S, I, O>,
