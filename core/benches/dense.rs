@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use stacknn::activation::{Identity, Relu};
-use stacknn::layer::{Chain, Dense, TransposedDense};
+use stacknn::layer::{Chain, Dense, SparseInputDense, TransposedDense};
 use stacknn::loss::SoftmaxCrossEntropy;
+use stacknn::online::OnlineSgd;
 use stacknn::optim::{Adam, Optimizer, Sgd};
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Layer, Network, Rng, TrainState};
@@ -139,6 +140,48 @@ fn step_case<const H: usize, O: Optimizer<f32>, const CH: usize>(
     g.finish();
 }
 
+/// One-sample plain SGD steps with [`OnlineSgd`] (no gradient buffer; the bits of the
+/// `TrainState` step of the `784-100-10 SGD batch1` case) over 32 inputs in turn: dense random
+/// inputs, or inputs with four in five entries zero (about an MNIST digit's share of zero
+/// pixels) for a first layer that skips them.
+fn online_case<L>(c: &mut Criterion, name: &str, zeros: bool)
+where
+    L: Layer<f32, Input = [f32; 784], Output = [f32; 10]> + FromZeros,
+{
+    let mut net = Network::<f32, L>::new_box_zeroed().unwrap();
+    net.init(1);
+    let mut st = OnlineSgd::<f32, L>::new_box_zeroed().unwrap();
+    let mut xs = inputs::<784>(32, 4);
+    if zeros {
+        let mut r = Rng::seed(5);
+        for v in xs.iter_mut().flatten() {
+            if r.below(5) != 0 {
+                *v = 0.0;
+            }
+        }
+    }
+    let sgd = Sgd::new(0.01);
+    let mut k = 0;
+    let mut g = c.benchmark_group("train_step");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(BenchmarkId::new(name, "batch1/online"), |b| {
+        b.iter(|| {
+            k = (k + 1) % xs.len();
+            black_box(
+                st.step(
+                    &mut net,
+                    &sgd,
+                    &SoftmaxCrossEntropy,
+                    black_box(&xs[k]),
+                    &(k % 10),
+                )
+                .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn forward(c: &mut Criterion) {
     forward_case::<784, 100>(c, 1);
     transposed_forward_case::<784, 100>(c);
@@ -166,6 +209,12 @@ fn train_step(c: &mut Criterion) {
     step_case::<50, _, 100>(c, "784-50-10 SGD", Sgd::new(0.1), 100);
     step_case::<1000, _, 100>(c, "784-1000-10 SGD", Sgd::new(0.1), 100);
     step_case::<100, _, 1>(c, "784-100-10 SGD", Sgd::new(0.01), 1);
+    online_case::<Mlp<100>>(c, "784-100-10 SGD", false);
+    online_case::<Chain<SparseInputDense<f32, 784, 100, Relu>, Dense<f32, 100, 10>>>(
+        c,
+        "784-100-10 SGD, SparseInputDense, 4/5 zero inputs",
+        true,
+    );
 }
 
 fn config() -> Criterion {

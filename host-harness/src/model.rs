@@ -403,7 +403,8 @@ mod tests {
         let mut net = Network::<f32, <F as Family>::Net<f32>, Host>::new_box_zeroed().unwrap();
         // Copied slice by slice: the layers are 318 KB, not to be moved through the stack.
         let mut src = m.params().into_iter();
-        net.layers.weights_mut(&mut |w| w.copy_from_slice(&src.next().unwrap()));
+        net.layers
+            .weights_mut(&mut |w| w.copy_from_slice(&src.next().unwrap()));
         net.layers.set_activations(&acts);
         let mut st = State::<F>::new_box_zeroed().unwrap();
         st.reset(3);
