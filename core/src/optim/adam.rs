@@ -14,6 +14,9 @@ use crate::Scalar;
 /// θ ← θ − α·m̂/(√v̂ + ε)        (ε outside the square root)
 /// ```
 ///
+/// computed as `torch.optim.Adam` groups it: with the per-step constants
+/// s = α/(1 − β₁ᵗ) and r = √(1 − β₂ᵗ), θ ← θ − s·(m/(√v/r + ε)) — two divisions per parameter.
+///
 /// State: `[S; 2]` = (m, v) per parameter, `2·S::BYTES` bytes. Defaults (the paper's): α = 1e-3,
 /// β₁ = 0.9, β₂ = 0.999, ε = 1e-8. This is the form `torch.optim.Adam` computes. The seed's
 /// form (ε inside the square root, bias correction folded into α) is not used.
@@ -47,9 +50,10 @@ impl<S: Scalar> Adam<S> {
         let m = b1 * s[0] + (S::ONE - b1) * g;
         let v = b2 * s[1] + (S::ONE - b2) * g * g;
         *s = [m, v];
-        let m_hat = m / step.c1;
-        let v_hat = v / step.c2;
-        *p -= self.lr * m_hat / (M::sqrt(v_hat) + self.eps);
+        // √v̂ + ε as √v/√(1 − β₂ᵗ) + ε, and α·m̂ as (α/(1 − β₁ᵗ))·m: two divisions per
+        // parameter instead of three (the divider bounds this loop), in PyTorch's grouping.
+        let denom = M::sqrt(v) / step.c2_sqrt + self.eps;
+        *p -= step.step_size * (m / denom);
     }
 }
 
@@ -64,11 +68,14 @@ impl<S: Scalar> Default for Adam<S> {
     }
 }
 
-/// Per-step constants of [`Adam`]: the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ.
+/// Per-step constants of [`Adam`]: the bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ, the step size
+/// α/(1 − β₁ᵗ) and √(1 − β₂ᵗ).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AdamStep<S> {
     c1: S,
     c2: S,
+    step_size: S,
+    c2_sqrt: S,
 }
 
 impl<S: Scalar> Optimizer<S> for Adam<S> {
@@ -85,9 +92,13 @@ impl<S: Scalar> Optimizer<S> for Adam<S> {
 
     fn begin_step<M: Math<S>>(&self, _global: &mut (), t: u64, _loss: S) -> AdamStep<S> {
         let t = super::step_scalar::<S>(t);
+        let c1 = S::ONE - M::powf(self.beta1, t);
+        let c2 = S::ONE - M::powf(self.beta2, t);
         AdamStep {
-            c1: S::ONE - M::powf(self.beta1, t),
-            c2: S::ONE - M::powf(self.beta2, t),
+            c1,
+            c2,
+            step_size: self.lr / c1,
+            c2_sqrt: M::sqrt(c2),
         }
     }
 
