@@ -23,6 +23,9 @@ use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, TrainState};
 
 type Mlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
+/// [`Mlp`] with its first layer input-major, skipping zero inputs (the same bits).
+type SparseMlp<const H: usize> =
+    Chain<SparseInputDense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
 
 struct Opts {
     data: PathBuf,
@@ -185,6 +188,21 @@ fn main() {
     if want("mlp1000_sgd_b100") {
         train::<Mlp<1000>, _, 100>("mlp1000_sgd_b100", &o, &xs, &ys, Sgd::new(0.1), 100, t);
     }
+    // The same workloads with the first layer skipping the digits' zero pixels.
+    if want("mlp100s_adam_b32") {
+        train::<SparseMlp<100>, _, 32>("mlp100s_adam_b32", &o, &xs, &ys, Adam::new(1e-3), 32, t);
+    }
+    if want("mlp100s_adam_b100") {
+        let (name, opt) = ("mlp100s_adam_b100", Adam::new(1e-3));
+        train::<SparseMlp<100>, _, 100>(name, &o, &xs, &ys, opt, 100, t);
+    }
+    if want("mlp50s_sgd_b100") {
+        train::<SparseMlp<50>, _, 100>("mlp50s_sgd_b100", &o, &xs, &ys, Sgd::new(0.1), 100, t);
+    }
+    if want("mlp1000s_sgd_b100") {
+        let (name, opt) = ("mlp1000s_sgd_b100", Sgd::new(0.1));
+        train::<SparseMlp<1000>, _, 100>(name, &o, &xs, &ys, opt, 100, t);
+    }
     if want("mlp100_sgd_b1") {
         train::<Mlp<100>, _, 1>("mlp100_sgd_b1", &o, &xs, &ys, Sgd::new(0.01), 1, 1);
     }
@@ -192,8 +210,7 @@ fn main() {
         train_online::<Mlp<100>>("mlp100o_sgd_b1", &o, &xs, &ys, 0.01);
     }
     if want("mlp100so_sgd_b1") {
-        type Fast = Chain<SparseInputDense<f32, 784, 100, Relu>, Dense<f32, 100, 10, Identity>>;
-        train_online::<Fast>("mlp100so_sgd_b1", &o, &xs, &ys, 0.01);
+        train_online::<SparseMlp<100>>("mlp100so_sgd_b1", &o, &xs, &ys, 0.01);
     }
     if want("mlp100_infer_b1") {
         let mut net = Network::<f32, Mlp<100>, Host>::new_box_zeroed().expect("alloc");

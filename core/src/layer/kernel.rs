@@ -312,15 +312,7 @@ pub fn affine_input_major_skipping_zeros<S: Scalar, const I: usize, const O: usi
         return affine_input_major(wt, b, x, z);
     }
     let mut nonzero = [0u16; I];
-    let mut n = 0;
-    for (i, &xi) in x.iter().enumerate() {
-        // Branch-free compaction: always write, advance past nonzero inputs only. `i < 2^16`.
-        if let Some(slot) = nonzero.get_mut(n) {
-            *slot = i as u16;
-        }
-        n += usize::from(xi != S::ZERO);
-    }
-    let nonzero = nonzero.get(..n).unwrap_or(&[]);
+    let nonzero = nonzero_indices(x, &mut nonzero);
     input_major_tiles(
         b,
         z,
@@ -329,6 +321,26 @@ pub fn affine_input_major_skipping_zeros<S: Scalar, const I: usize, const O: usi
             Some((wt.get(i)?, x.get(i)?))
         }),
     );
+}
+
+/// The indices of the nonzero entries of `x`, ascending, gathered into `buf`; returns them as a
+/// slice of it. Branch-free (a digit's zero and nonzero pixels alternate too irregularly for a
+/// branch to be predicted). Indices above 65,535 are not representable: `x` is at most
+/// 65,536 long (callers check).
+#[inline]
+pub(crate) fn nonzero_indices<'b, S: Scalar, const I: usize>(
+    x: &[S; I],
+    buf: &'b mut [u16; I],
+) -> &'b [u16] {
+    let mut n = 0;
+    for (i, &xi) in x.iter().enumerate() {
+        // Always write, advance past nonzero inputs only. `i < 2^16`.
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = i as u16;
+        }
+        n += usize::from(xi != S::ZERO);
+    }
+    buf.get(..n).unwrap_or(&[])
 }
 
 /// The tiles of [`affine_input_major`] over the inputs `rows` yields (each input's weight row
