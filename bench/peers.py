@@ -33,6 +33,10 @@ WORKLOADS = [
 ]
 # stacknn rows that the peers' figures of another row stand for (the same computation for them).
 ALSO_FOR = {
+    "mlp100_adam_b32": {"mlp100s_adam_b32"},
+    "mlp100_adam_b100": {"mlp100s_adam_b100"},
+    "mlp50_sgd_b100": {"mlp50s_sgd_b100"},
+    "mlp1000_sgd_b100": {"mlp1000s_sgd_b100"},
     "mlp100_sgd_b1": {"mlp100o_sgd_b1", "mlp100so_sgd_b1"},
     "mlp100_infer_b1": {"mlp100t_infer_b1", "mlp100s_infer_b1"},
 }

@@ -16,6 +16,10 @@ ORDER = [
     ("mlp50_sgd_b100", "784-50-10 ReLU, SGD 0.1, batch 100"),
     ("mlp1000_sgd_b100", "784-1000-10 ReLU, SGD 0.1, batch 100"),
     ("mlp100_sgd_b1", "784-100-10 ReLU, online SGD, batch 1"),
+    ("mlp100s_adam_b32", "784-100-10 ReLU, Adam, batch 32, stacknn's first layer input-major skipping zero pixels (`SparseInputDense`; same bits; peers as above)"),
+    ("mlp100s_adam_b100", "784-100-10 ReLU, Adam, batch 100, first layer `SparseInputDense` (peers as above)"),
+    ("mlp50s_sgd_b100", "784-50-10 ReLU, SGD 0.1, batch 100, first layer `SparseInputDense` (peers as above)"),
+    ("mlp1000s_sgd_b100", "784-1000-10 ReLU, SGD 0.1, batch 100, first layer `SparseInputDense` (peers as above)"),
     ("mlp100o_sgd_b1", "784-100-10 ReLU, online SGD, batch 1, stacknn's `OnlineSgd` (updates during the backward pass, no gradient buffer; same bits; peers as above)"),
     ("mlp100so_sgd_b1", "784-100-10 ReLU, online SGD, batch 1, stacknn's `OnlineSgd` with the first layer input-major skipping zero pixels (`SparseInputDense`; same bits; peers as above)"),
     ("mlp100_infer_b1", "784-100-10 inference, batch 1"),
@@ -24,6 +28,10 @@ ORDER = [
 ]
 # Rows whose peer figures are another row's (the same computation for PyTorch and numpy).
 PEER_ROW = {
+    "mlp100s_adam_b32": "mlp100_adam_b32",
+    "mlp100s_adam_b100": "mlp100_adam_b100",
+    "mlp50s_sgd_b100": "mlp50_sgd_b100",
+    "mlp1000s_sgd_b100": "mlp1000_sgd_b100",
     "mlp100t_infer_b1": "mlp100_infer_b1",
     "mlp100s_infer_b1": "mlp100_infer_b1",
     "mlp100o_sgd_b1": "mlp100_sgd_b1",
