@@ -676,6 +676,10 @@ mod tests {
         assert_eq!(size_of::<TrainState<f32, Fine, Adam<f32>>>(), fine);
         assert_eq!(size_of::<TrainState<f32, Fine, Adam<f32>>>(), 13_120);
         assert_eq!(size_of::<Network<f32, Fine>>(), 318_040);
+        // Online SGD: no gradient, no generator; cache, output, its gradient, target, step.
+        use crate::online::OnlineSgd;
+        assert_eq!(size_of::<OnlineSgd<f32, Net>>(), CACHE + 3 * OUT + 8);
+        assert_eq!(size_of::<OnlineSgd<f32, Net>>(), 968);
     }
 
     #[test]
