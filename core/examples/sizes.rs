@@ -1,11 +1,12 @@
 //! Prints the memory footprint of a 784-100-10 f32 network: inference, and training with SGD and
-//! Adam (full network and last layer only).
+//! Adam (full network and last layer only), and online SGD without a gradient buffer.
 //!
 //! `cargo run -p stacknn --example sizes`
 
 use core::mem::size_of;
 use stacknn::activation::{Identity, Relu};
 use stacknn::layer::{Chain, Dense, Frozen};
+use stacknn::online::OnlineSgd;
 use stacknn::optim::{Adam, Sgd};
 use stacknn::{Layer, Network, TrainState};
 
@@ -19,6 +20,7 @@ fn main() {
     let sgd = size_of::<TrainState<f32, Mlp, Sgd<f32>>>();
     let adam = size_of::<TrainState<f32, Mlp, Adam<f32>>>();
     let fine = size_of::<TrainState<f32, FineTune, Adam<f32>>>();
+    let online = size_of::<OnlineSgd<f32, Mlp>>();
     let last = size_of::<Dense<f32, 100, 10, Identity>>();
     println!(
         "784-100-10 f32 ({} parameters)",
@@ -35,6 +37,10 @@ fn main() {
     println!(
         "{:<52} {:>9} bytes",
         "training state, SGD (TrainState)", sgd
+    );
+    println!(
+        "{:<52} {:>9} bytes",
+        "online SGD, one sample per step (OnlineSgd)", online
     );
     println!(
         "{:<52} {:>9} bytes",
