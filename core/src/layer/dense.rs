@@ -219,7 +219,7 @@ where
     }
 
     /// dz = J_f(z)ᵀ·dy; ∂L/∂x = Wᵀ·dz (for `below`, before the update); then
-    /// `W[o][i] −= η·(0 + dz[o]·x[i])` for the outputs with dz[o] ≠ 0 ([`kernel::sgd_outer`]) and
+    /// `W[o][i] −= η·(0 + dz[o]·x[i])` for the outputs with `dz[o] ≠ 0` ([`kernel::sgd_outer`]) and
     /// `b −= η·(0 + dz)`.
     fn backward_sgd<M: Math<S>, K: FnOnce(&[S; I]) -> bool>(
         &mut self,

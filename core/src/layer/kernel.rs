@@ -678,7 +678,7 @@ fn weight_gradient_one<S: Scalar, const I: usize, const O: usize>(
 }
 
 /// Plain SGD from one sample's outer-product gradient, in place, without forming the gradient:
-/// `w[r][c] ← w[r][c] − η·(0 + a[r]·b[c])` for every row r, the rows with a[r] = 0 skipped.
+/// `w[r][c] ← w[r][c] − η·(0 + a[r]·b[c])` for every row r, the rows with `a[r] = 0` skipped.
 ///
 /// These are the bits of adding `a[r]·b[c]` to a gradient buffer that starts at +0 (what
 /// [`weight_gradient_batch`] does for one sample) and then applying

@@ -176,7 +176,7 @@ impl<S: Scalar, const I: usize, const O: usize, const K: usize> Layer<S> for Max
         self.input_gradient(arg, dy, dx);
     }
 
-    /// For each output o with selected piece k and gradient d[o]: `W[o][k][i] −= η·(0 +
+    /// For each output o with selected piece k and gradient `d[o]`: `W[o][k][i] −= η·(0 +
     /// d[o]·x[i])`, `b[o][k] −= η·(0 + d[o])`; the other pieces have a +0 gradient, which leaves
     /// them as they are (see [`kernel::sgd_outer`](super::kernel::sgd_outer)). ∂L/∂x for
     /// `below` is computed first.

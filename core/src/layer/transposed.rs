@@ -276,7 +276,7 @@ where
     }
 
     /// dz = J_f(z)ᵀ·dy; ∂L/∂x = W·dz (for `below`, before the update); then
-    /// `W[i][o] −= η·(0 + x[i]·dz[o])` for the inputs with x[i] ≠ 0 ([`kernel::sgd_outer`]: a
+    /// `W[i][o] −= η·(0 + x[i]·dz[o])` for the inputs with `x[i] ≠ 0` ([`kernel::sgd_outer`]: a
     /// digit's zero pixels cost nothing) and `b −= η·(0 + dz)`.
     fn backward_sgd<M: Math<S>, K: FnOnce(&[S; I]) -> bool>(
         &mut self,
