@@ -142,17 +142,25 @@ fn train<L, O, const CH: usize>(
         let mut tr = ParallelTrainer::<f32, L, O, CH>::new(threads, 1).expect("pool");
         let mut k = 0;
         fs.push(Box::new(move || {
-            let i = (k % steps) * batch;
-            k += 1;
-            tr.step(
-                &mut *net.borrow_mut(),
-                &opt,
-                &SoftmaxCrossEntropy,
-                &xs[i..i + batch],
-                &ys[i..i + batch],
-            )
-            .expect("step");
-            batch
+            // Ten steps at a time on the trainer's own threads, as `stacknn train` runs its loop
+            // (`ParallelTrainer::run`): no hand-over to the pool and back at every step.
+            let net = &mut *net.borrow_mut();
+            let k = &mut k;
+            tr.run(|tr| {
+                for _ in 0..10 {
+                    let i = (*k % steps) * batch;
+                    *k += 1;
+                    tr.step(
+                        net,
+                        &opt,
+                        &SoftmaxCrossEntropy,
+                        &xs[i..i + batch],
+                        &ys[i..i + batch],
+                    )
+                    .expect("step");
+                }
+            });
+            10 * batch
         }));
     }
     // Single thread and `threads` threads alternated, so that their ratio compares like with like.

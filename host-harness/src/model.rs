@@ -125,7 +125,7 @@ pub enum TrainStepError {
 }
 
 /// An f32 MNIST network (784 inputs, 10 outputs) of any built-in architecture.
-pub trait Model {
+pub trait Model: Send {
     /// The `--arch` name.
     fn arch(&self) -> &'static str;
     /// Layer widths, input first.
@@ -153,6 +153,15 @@ pub trait Model {
         seed: u64,
         threads: usize,
     ) -> Result<f32, TrainStepError>;
+    /// Calls `f` with this model, on one of the training threads when training on several
+    /// (creating the trainer as [`Model::step`] would): a training loop run inside `f` saves
+    /// every [`Model::step`] the hand-over to the pool (see [`ParallelTrainer::pool`]).
+    fn run(
+        &mut self,
+        seed: u64,
+        threads: usize,
+        f: &mut (dyn FnMut(&mut dyn Model) + Send),
+    ) -> Result<(), TrainStepError>;
     /// The model file bytes.
     fn to_file_bytes(&self) -> Vec<u8>;
     /// Loads parameters from model file bytes of this architecture.
@@ -163,6 +172,24 @@ pub trait Model {
     fn set_params(&mut self, slices: &[Vec<f32>]) -> Result<(), ModelError>;
     /// `true` if every parameter is finite.
     fn is_finite(&self) -> bool;
+}
+
+/// The trainer held in `state`, created on first use (seeded with `seed`) for `threads` threads.
+fn trainer<F: Family>(
+    state: &mut Option<Trainer<F>>,
+    seed: u64,
+    threads: usize,
+) -> Result<&mut Trainer<F>, TrainStepError> {
+    Ok(match state {
+        Some(t) => t,
+        slot @ None => slot.insert(if threads <= 1 {
+            let mut s = State::<F>::new_box_zeroed().map_err(|_| TrainStepError::Alloc)?;
+            s.reset(seed);
+            Trainer::One(s)
+        } else {
+            Trainer::Many(ParallelTrainer::new(threads, seed)?)
+        }),
+    })
 }
 
 impl<F: Family> Typed<F> {
@@ -234,20 +261,27 @@ impl<F: Family> Model for Typed<F> {
             };
             return Ok(online.step(&mut self.net, sgd, &loss, x, y)?);
         }
-        let trainer = match &mut self.state {
-            Some(t) => t,
-            slot @ None => slot.insert(if threads <= 1 {
-                let mut s = State::<F>::new_box_zeroed().map_err(|_| TrainStepError::Alloc)?;
-                s.reset(seed);
-                Trainer::One(s)
-            } else {
-                Trainer::Many(ParallelTrainer::new(threads, seed)?)
-            }),
-        };
+        let trainer = trainer(&mut self.state, seed, threads)?;
         Ok(match trainer {
             Trainer::One(s) => s.step(&mut self.net, optimizer, &loss, xs, ys)?,
             Trainer::Many(p) => p.step(&mut self.net, optimizer, &loss, xs, ys)?,
         })
+    }
+    fn run(
+        &mut self,
+        seed: u64,
+        threads: usize,
+        f: &mut (dyn FnMut(&mut dyn Model) + Send),
+    ) -> Result<(), TrainStepError> {
+        if threads > 1 {
+            if let Trainer::Many(p) = trainer(&mut self.state, seed, threads)? {
+                let pool = p.pool();
+                pool.install(|| f(self));
+                return Ok(());
+            }
+        }
+        f(self);
+        Ok(())
     }
     fn to_file_bytes(&self) -> Vec<u8> {
         let names: Vec<&str> = self.activations().iter().map(|a| a.name()).collect();

@@ -1,8 +1,7 @@
 //! Data-parallel training on several threads, bit-reproducible for a given thread count.
 //!
-//! A batch of n samples is cut into `threads` contiguous shards of `m` samples, the last one
-//! taking the rest (m = ⌈n/T⌉ rounded down to a multiple of 16, the kernels' block, if that is
-//! not 0; otherwise ⌈n/T⌉; empty shards are skipped). Each shard's mean
+//! A batch of n samples is cut into `threads` contiguous shards of ⌈n/T⌉ samples, the last one
+//! taking the rest (empty shards are skipped). Each shard's mean
 //! loss and mean gradient are computed on its own thread with the core's batched kernels, then
 //! combined **in shard order**, each weighted by its share nₖ/n, and one optimizer update is
 //! applied ([`TrainState::apply_weighted_gradient_with`], with the same rejection of non-finite
@@ -31,7 +30,6 @@
 //! assert!(loss > 0.0);
 //! ```
 
-use stacknn::layer::kernel::BLOCK;
 use stacknn::layer::Layer;
 use stacknn::loss::Loss;
 use stacknn::math::Math;
@@ -49,7 +47,7 @@ use stacknn::{Error, Network, Scalar, TrainState};
 pub struct ParallelTrainer<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize = 32> {
     main: Box<TrainState<S, L, O, CH>>,
     workers: Vec<Box<TrainState<S, L, Sgd<S>, CH>>>,
-    pool: rayon::ThreadPool,
+    pool: std::sync::Arc<rayon::ThreadPool>,
 }
 
 /// Why a [`ParallelTrainer`] could not be built.
@@ -101,8 +99,28 @@ where
         Ok(Self {
             main,
             workers,
-            pool,
+            pool: std::sync::Arc::new(pool),
         })
+    }
+
+    /// The trainer's thread pool, to run a whole training loop on it (`pool.install(…)`):
+    /// [`ParallelTrainer::step`] called from outside the pool hands the batch to a pool thread
+    /// and sleeps until the step is done, and waking up again cost 15–20 µs a step on the
+    /// 2-core development VM (measured between the end of the update on the pool and the
+    /// return to the caller: 7 % of a 784-50-10 batch-100 step on two threads). Called from
+    /// one of the pool's own threads, the step runs there directly and nothing sleeps. The
+    /// results are the same bits either way.
+    pub fn pool(&self) -> std::sync::Arc<rayon::ThreadPool> {
+        std::sync::Arc::clone(&self.pool)
+    }
+
+    /// Runs `f` with this trainer on one of the trainer's own threads (see
+    /// [`ParallelTrainer::pool`]) and returns its result.
+    pub fn run<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R
+    where
+        Self: Send,
+    {
+        self.pool().install(|| f(self))
     }
 
     /// Number of threads (and shards per batch).
@@ -176,17 +194,14 @@ where
     }
 }
 
-/// The shards of a batch of `n` samples: ⌈n/T⌉ rounded down to a multiple of the kernels' block of 16 samples when
-/// that is possible, the last shard taking the rest (100 on 2 threads: 48 + 52, not 50 + 50).
-/// Each partial block costs a full pass over the weight gradient: 50 = 16 + 16 + 16 + 2 took
-/// 486 µs where 48 took 418 µs (784-100-10, one thread).
+/// The shards of a batch of `n` samples: ⌈n/T⌉ each, the last one taking the rest (100 on 2
+/// threads: 50 + 50). Shards aligned to the kernels' block of 16 samples (48 + 52) were tried:
+/// the thread with the partial block then took 470 µs against 421 µs for the other
+/// (784-100-10, Adam), where 50 + 50 take 461 µs each; with an input-major first layer, which
+/// runs sample by sample, only the sample counts matter.
 fn shards(n: usize, threads: usize) -> Vec<core::ops::Range<usize>> {
     let t = threads.max(1);
-    let even = n.div_ceil(t);
-    let m = match even / BLOCK * BLOCK {
-        0 => even,
-        aligned => aligned,
-    };
+    let m = n.div_ceil(t);
     (0..t)
         .map(|k| {
             let start = (k * m).min(n);
@@ -234,12 +249,12 @@ where
 #[cfg(test)]
 mod tests {
     #[test]
-    fn shards_cover_the_batch_in_blocks_of_16() {
-        assert_eq!(shards(100, 2), vec![0..48, 48..100]);
+    fn shards_cover_the_batch_evenly() {
+        assert_eq!(shards(100, 2), vec![0..50, 50..100]);
         assert_eq!(shards(32, 2), vec![0..16, 16..32]);
         assert_eq!(shards(10, 2), vec![0..5, 5..10]);
         assert_eq!(shards(3, 4), vec![0..1, 1..2, 2..3, 3..3]);
-        assert_eq!(shards(100, 3), vec![0..32, 32..64, 64..100]);
+        assert_eq!(shards(100, 3), vec![0..34, 34..68, 68..100]);
         assert_eq!(shards(7, 1), vec![0..7]);
     }
 

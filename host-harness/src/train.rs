@@ -293,7 +293,7 @@ pub fn train(
     cfg: &TrainConfig,
     train: &Dataset,
     test: &Dataset,
-    on_event: &mut dyn FnMut(Event<'_>),
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<Trained, TrainError> {
     let r = resolve(cfg)?;
     let mut model = model::build(&cfg.arch, r.hidden, model::output_activation(r.loss))?;
@@ -320,51 +320,59 @@ pub fn train(
     };
     let (mut since_sum, mut since_n) = (0.0f64, 0usize);
     let mut done = 0;
-    'outer: while done < total {
-        rng.shuffle(&mut order);
-        for (k, chunk) in order.chunks(cfg.batch).enumerate() {
-            if done == total {
-                break;
-            }
-            xs.clear();
-            ys.clear();
-            for &i in chunk {
-                xs.push(image_f32(&train.pixels[i]));
-                ys.push(train.labels[i]);
-            }
-            match model.step(&r.optimizer, r.loss, &xs, &ys, cfg.seed, cfg.threads) {
-                Ok(l) => {
-                    history.iteration_loss.push(l);
-                    since_sum += l as f64;
-                    since_n += 1;
-                    done += 1;
-                    on_event(Event::Step { done, loss: l });
+    // With several threads the loop runs on one of the trainer's threads (`Model::run`): each
+    // step then starts there directly instead of being handed over and waited for.
+    let mut body = |model: &mut dyn Model| {
+        'outer: while done < total {
+            rng.shuffle(&mut order);
+            for (k, chunk) in order.chunks(cfg.batch).enumerate() {
+                if done == total {
+                    break;
                 }
-                Err(e) => {
-                    history.stopped = Some(format!(
-                        "step {} (epoch {}): {e}; kept the model from the last good step",
-                        done + 1,
-                        done / steps_per_epoch + 1
-                    ));
-                    break 'outer;
+                xs.clear();
+                ys.clear();
+                for &i in chunk {
+                    xs.push(image_f32(&train.pixels[i]));
+                    ys.push(train.labels[i]);
                 }
-            }
-            let end_of_epoch = k + 1 == steps_per_epoch;
-            if end_of_epoch || done == total {
-                record(
-                    &mut history,
-                    &*model,
-                    r.loss,
-                    test,
-                    done,
-                    steps_per_epoch,
-                    (since_sum, since_n),
-                    start,
-                    on_event,
-                );
-                (since_sum, since_n) = (0.0, 0);
+                match model.step(&r.optimizer, r.loss, &xs, &ys, cfg.seed, cfg.threads) {
+                    Ok(l) => {
+                        history.iteration_loss.push(l);
+                        since_sum += l as f64;
+                        since_n += 1;
+                        done += 1;
+                        on_event(Event::Step { done, loss: l });
+                    }
+                    Err(e) => {
+                        history.stopped = Some(format!(
+                            "step {} (epoch {}): {e}; kept the model from the last good step",
+                            done + 1,
+                            done / steps_per_epoch + 1
+                        ));
+                        break 'outer;
+                    }
+                }
+                let end_of_epoch = k + 1 == steps_per_epoch;
+                if end_of_epoch || done == total {
+                    record(
+                        &mut history,
+                        &*model,
+                        r.loss,
+                        test,
+                        done,
+                        steps_per_epoch,
+                        (since_sum, since_n),
+                        start,
+                        on_event,
+                    );
+                    (since_sum, since_n) = (0.0, 0);
+                }
             }
         }
+    };
+    if model.run(cfg.seed, cfg.threads, &mut body).is_err() {
+        // The trainer could not be set up: the first step reports why (and stops the run).
+        body(&mut *model);
     }
     if history.stopped.is_some() && since_n > 0 {
         record(
