@@ -35,7 +35,8 @@ use zerocopy::FromZeros;
 /// cache, the output, its gradient and the target; the step counter), rounded up to alignment —
 /// for 784-100-10 f32, 840 + 120 + 8 = 968 bytes, where a `TrainState` with [`Sgd`] holds the
 /// 318,040-byte gradient as well. The network itself must be writable (RAM). Stack during a step:
-/// each layer's ∂L/∂z and, for every layer but the first, ∂L/∂x (`S::BYTES·(O + I)`).
+/// each layer's ∂L/∂z and, for every layer but the first, ∂L/∂x (`S::BYTES·(O + I)`), and the
+/// list of rows to update (see [`Layer::backward_sgd`]).
 ///
 /// ```
 /// # #[cfg(feature = "libm")] {

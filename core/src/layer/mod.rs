@@ -201,7 +201,9 @@ pub trait Layer<S: Scalar>: Send + Sync {
     /// returns whether it did; only then does the layer update itself. Returns `false`, having
     /// changed nothing, if its own gradient is not finite or `below` returned `false`.
     ///
-    /// Stack: the layer's ∂L/∂z (`S::BYTES·O`) and, with `below`, ∂L/∂x (`S::BYTES·I`).
+    /// Stack: the layer's ∂L/∂z (`S::BYTES·O`), with `below` ∂L/∂x (`S::BYTES·I`), and for the
+    /// dense layers the list of weight rows to update (2 bytes per row: `O` for
+    /// [`Dense`], `I` for [`SparseInputDense`]).
     fn backward_sgd<M: Math<S>, K: FnOnce(&Self::Input) -> bool>(
         &mut self,
         x: &Self::Input,
