@@ -204,6 +204,11 @@ pub trait Layer<S: Scalar>: Send + Sync {
     /// Stack: the layer's ∂L/∂z (`S::BYTES·O`), with `below` ∂L/∂x (`S::BYTES·I`), and for the
     /// dense layers the list of weight rows to update (2 bytes per row: `O` for
     /// [`Dense`], `I` for [`SparseInputDense`]).
+    ///
+    /// A layer of one's own with no cheaper way can follow the same contract through its
+    /// other methods: [`Layer::backward`] into a zeroed `Self::Params<S>` (with `dx` for
+    /// `below`), a finite check of it, `below`, then `θ −= η·g` through
+    /// [`Layer::for_each_param`] — at the cost of that buffer.
     fn backward_sgd<M: Math<S>, K: FnOnce(&Self::Input) -> bool>(
         &mut self,
         x: &Self::Input,
