@@ -246,18 +246,7 @@ where
                 return false;
             }
         }
-        // 1/η > 0 unless η = −0, for which `sgd_outer` visits every row (see there).
-        if O <= 1 << 16 && S::ONE / lr > S::ZERO {
-            let mut buf = [0u16; O];
-            for &o in kernel::nonzero_indices(&dz, &mut buf) {
-                let o = usize::from(o);
-                if let (Some(row), Some(&d)) = (self.weight.get_mut(o), dz.get(o)) {
-                    kernel::sgd_row(row, d, x, lr);
-                }
-            }
-        } else {
-            kernel::sgd_outer(&mut self.weight, &dz, x, lr);
-        }
+        kernel::sgd_outer(&mut self.weight, &dz, x, lr);
         kernel::sgd_bias(&mut self.bias, &dz, lr);
         true
     }

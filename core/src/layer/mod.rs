@@ -203,7 +203,7 @@ pub trait Layer<S: Scalar>: Send + Sync {
     ///
     /// Stack: the layer's ∂L/∂z (`S::BYTES·O`), with `below` ∂L/∂x (`S::BYTES·I`), and for the
     /// dense layers the list of weight rows to update (2 bytes per row: `O` for
-    /// [`Dense`], `I` for [`SparseInputDense`]).
+    /// [`Dense`], `I` for [`TransposedDense`] and [`SparseInputDense`]).
     ///
     /// A layer of one's own with no cheaper way can follow the same contract through its
     /// other methods: [`Layer::backward`] into a zeroed `Self::Params<S>` (with `dx` for

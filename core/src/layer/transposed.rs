@@ -299,18 +299,7 @@ where
                 return false;
             }
         }
-        // 1/η > 0 unless η = −0, for which `sgd_outer` visits every row (see there).
-        if Z && I <= 1 << 16 && S::ONE / lr > S::ZERO {
-            let mut buf = [0u16; I];
-            for &i in kernel::nonzero_indices(x, &mut buf) {
-                let i = usize::from(i);
-                if let (Some(row), Some(&xi)) = (self.weight.get_mut(i), x.get(i)) {
-                    kernel::sgd_row(row, xi, &dz, lr);
-                }
-            }
-        } else {
-            kernel::sgd_outer(&mut self.weight, x, &dz, lr);
-        }
+        kernel::sgd_outer(&mut self.weight, x, &dz, lr);
         kernel::sgd_bias(&mut self.bias, &dz, lr);
         true
     }
