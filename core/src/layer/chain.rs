@@ -159,19 +159,7 @@ where
         grad: &mut Self::Params<S>,
     ) {
         if x.len() <= 1 {
-            let samples = x.iter().zip(cache.iter()).zip(y).zip(dy);
-            match dx {
-                Some(dx) => {
-                    for ((((x, c), y), dy), dx) in samples.zip(dx.iter_mut()) {
-                        self.backward::<M>(x, c, y, dy, Some(dx), grad);
-                    }
-                }
-                None => {
-                    for (((x, c), y), dy) in samples {
-                        self.backward::<M>(x, c, y, dy, None, grad);
-                    }
-                }
-            }
+            super::backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
         } else {
             self.backward_blocks::<S, M>(x, cache, y, dy, dx, grad);
         }

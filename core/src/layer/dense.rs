@@ -183,19 +183,7 @@ where
     ) {
         if x.len() <= 1 {
             // One sample: no block buffer on the stack (a device trains this way).
-            let samples = x.iter().zip(cache.iter()).zip(y).zip(dy);
-            match dx {
-                Some(dx) => {
-                    for ((((x, z), y), dy), dx) in samples.zip(dx.iter_mut()) {
-                        self.backward::<M>(x, z, y, dy, Some(dx), grad);
-                    }
-                }
-                None => {
-                    for (((x, z), y), dy) in samples {
-                        self.backward::<M>(x, z, y, dy, None, grad);
-                    }
-                }
-            }
+            super::backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
         } else {
             self.backward_blocks::<M>(x, cache, y, dy, dx, grad);
         }

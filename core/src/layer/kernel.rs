@@ -404,6 +404,82 @@ fn input_major_tiles<'a, S: Scalar + 'a, const O: usize>(
     }
 }
 
+/// Elements of the `∂L/∂z` block that [`TransposedDense`](super::TransposedDense)'s batched
+/// backward keeps on the stack when it skips zero inputs: `DZ_SCRATCH / O` samples (at most 32)
+/// per block. 8 KiB for f32 off Cortex-M; 2 KiB on a Cortex-M4F, where stack is scarce.
+#[cfg(not(target_arch = "arm"))]
+pub(crate) const DZ_SCRATCH: usize = 2048;
+/// Elements of the `∂L/∂z` block (see the other variant).
+#[cfg(target_arch = "arm")]
+pub(crate) const DZ_SCRATCH: usize = 512;
+
+/// `g[i][o] += dz[s][o]·x[s][i]` for a block of at most 32 samples, s ascending, over the pairs
+/// (s, i) whose bit `1 << s` is set in `mask[i]` (the nonzero inputs); clears `mask`. The rows of
+/// `dz` are `dz[s·O..(s+1)·O]`.
+///
+/// Each weight-gradient row receives its samples' terms in sample order, as sample-by-sample
+/// accumulation would add them, so the bits are the same; but the row is loaded and stored once
+/// per block rather than once per sample: a tile of adjacent outputs (the tiles of
+/// [`affine_input_major`]) stays in registers while the row's samples, found one by one from the
+/// mask's set bits, are added. An input that is zero in the whole block costs one test.
+pub(crate) fn weight_gradient_input_major_masked<S: Scalar, const I: usize, const O: usize>(
+    g: &mut [[S; O]; I],
+    mask: &mut [u32; I],
+    xs: &[[S; I]],
+    dz: &[S],
+) {
+    let full = O / OUT_TILE * OUT_TILE;
+    for (i, (row, m)) in g.iter_mut().zip(mask.iter_mut()).enumerate() {
+        let bits = core::mem::take(m);
+        if bits == 0 {
+            continue;
+        }
+        // The samples of row i, ascending: (x[s][i], s·O).
+        let terms = core::iter::successors(Some(bits), |&b| Some(b & b.wrapping_sub(1)))
+            .take_while(|&b| b != 0)
+            .filter_map(|b| {
+                let s = b.trailing_zeros() as usize;
+                Some((*xs.get(s)?.get(i)?, s * O))
+            });
+        let mut o0 = 0;
+        while o0 < full {
+            if let Some(seg) = row
+                .get_mut(o0..o0 + OUT_TILE)
+                .and_then(|s| <&mut [S; OUT_TILE]>::try_from(s).ok())
+            {
+                let mut a = *seg;
+                for (xi, at) in terms.clone() {
+                    if let Some(e) = dz
+                        .get(at + o0..at + o0 + OUT_TILE)
+                        .and_then(|e| <&[S; OUT_TILE]>::try_from(e).ok())
+                    {
+                        for (p, &ev) in a.iter_mut().zip(e) {
+                            *p += ev * xi;
+                        }
+                    }
+                }
+                *seg = a;
+            }
+            o0 += OUT_TILE;
+        }
+        if full < O {
+            let tail = row.get_mut(full..).unwrap_or(&mut []);
+            let mut a = [S::ZERO; OUT_TILE];
+            for (p, &v) in a.iter_mut().zip(tail.iter()) {
+                *p = v;
+            }
+            for (xi, at) in terms {
+                for (p, &ev) in a.iter_mut().zip(dz.get(at + full..at + O).unwrap_or(&[])) {
+                    *p += ev * xi;
+                }
+            }
+            for (v, &p) in tail.iter_mut().zip(&a) {
+                *v = p;
+            }
+        }
+    }
+}
+
 /// `z[s] = W·x[s] + b` for a batch of samples, bit-identical to [`affine`] per sample.
 ///
 /// Works through the batch in blocks of [`BLOCK`] samples; a block of one sample uses

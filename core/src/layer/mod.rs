@@ -290,17 +290,31 @@ pub trait Layer<S: Scalar>: Send + Sync {
         dx: Option<&mut [Self::Input]>,
         grad: &mut Self::Params<S>,
     ) {
-        let samples = x.iter().zip(cache.iter()).zip(y.iter()).zip(dy.iter());
-        match dx {
-            Some(dx) => {
-                for ((((x, c), y), dy), dx) in samples.zip(dx.iter_mut()) {
-                    self.backward::<M>(x, c, y, dy, Some(dx), grad);
-                }
+        backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
+    }
+}
+
+/// [`Layer::backward`] on each sample in batch order: the default [`Layer::backward_batch`], and
+/// the one-sample path of the layers that override it.
+pub(crate) fn backward_each<S: Scalar, L: Layer<S> + ?Sized, M: Math<S>>(
+    layer: &L,
+    x: &[L::Input],
+    cache: &[L::Cache],
+    y: &[L::Output],
+    dy: &[L::Output],
+    dx: Option<&mut [L::Input]>,
+    grad: &mut L::Params<S>,
+) {
+    let samples = x.iter().zip(cache).zip(y).zip(dy);
+    match dx {
+        Some(dx) => {
+            for ((((x, c), y), dy), dx) in samples.zip(dx.iter_mut()) {
+                layer.backward::<M>(x, c, y, dy, Some(dx), grad);
             }
-            None => {
-                for (((x, c), y), dy) in samples {
-                    self.backward::<M>(x, c, y, dy, None, grad);
-                }
+        }
+        None => {
+            for (((x, c), y), dy) in samples {
+                layer.backward::<M>(x, c, y, dy, None, grad);
             }
         }
     }

@@ -30,7 +30,8 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 /// `size_of::<TransposedDense<S, I, O, A>>() = S::BYTES · (I·O + O) + size_of::<A>()`, as
 /// [`Dense`]. The forward needs only the register tile; [`Layer::forward_batch`] with two or more
 /// samples and [`Layer::backward_input`] keep `S::BYTES · I · 4` (at most) and `S::BYTES · I` bytes
-/// on the stack.
+/// on the stack; a [`SparseInputDense`]'s [`Layer::backward_batch`] keeps a block of ∂L/∂z,
+/// `S::BYTES · 2048` bytes (`S::BYTES · 512` on a Cortex-M), and a 4-byte mask per input.
 ///
 /// ```
 /// # #[cfg(feature = "libm")] {
@@ -262,6 +263,62 @@ where
         }
     }
 
+    /// With `SKIP_ZEROS`, in blocks of up to 32 samples (`DZ_SCRATCH / O`, see the stack note
+    /// on the type): each sample's dz, ∂L/∂b and ∂L/∂x in turn, its nonzero inputs marked in a
+    /// per-input bit mask, then each weight-gradient row with a mark updated once for the whole
+    /// block, its samples' terms added in sample order
+    /// ([`kernel::weight_gradient_input_major_masked`]) — the bits of [`Layer::backward`] on
+    /// each sample in turn. Otherwise sample by sample.
+    fn backward_batch<M: Math<S>>(
+        &self,
+        x: &[[S; I]],
+        cache: &mut [[S; O]],
+        y: &[[S; O]],
+        dy: &[[S; O]],
+        mut dx: Option<&mut [[S; I]]>,
+        grad: &mut TransposedParams<S, I, O>,
+    ) {
+        let block = (kernel::DZ_SCRATCH / O.max(1)).min(32);
+        if !Z || block < 2 || x.len() <= 1 {
+            return super::backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
+        }
+        let n = x.len().min(cache.len()).min(y.len()).min(dy.len());
+        let n = dx.as_deref().map_or(n, |dx| n.min(dx.len()));
+        let mut dzs = [S::ZERO; kernel::DZ_SCRATCH];
+        let mut mask = [0u32; I];
+        let mut start = 0;
+        while start < n {
+            let end = n.min(start + block);
+            for (k, s) in (start..end).enumerate() {
+                let dz = dzs
+                    .get_mut(k * O..(k + 1) * O)
+                    .and_then(|d| <&mut [S; O]>::try_from(d).ok());
+                let (Some(dz), Some(xs), Some(z), Some(ys), Some(dys)) =
+                    (dz, x.get(s), cache.get(s), y.get(s), dy.get(s))
+                else {
+                    continue;
+                };
+                self.activation.backward::<M>(z, ys, dys, dz);
+                for (b, &e) in grad.bias.iter_mut().zip(dz.iter()) {
+                    *b += e;
+                }
+                if let Some(dx) = dx.as_deref_mut().and_then(|dx| dx.get_mut(s)) {
+                    self.input_gradient(dz, dx);
+                }
+                for (m, &v) in mask.iter_mut().zip(xs) {
+                    *m |= u32::from(v != S::ZERO) << k;
+                }
+            }
+            kernel::weight_gradient_input_major_masked(
+                &mut grad.weight,
+                &mut mask,
+                x.get(start..end).unwrap_or(&[]),
+                &dzs,
+            );
+            start = end;
+        }
+    }
+
     fn backward_input<M: Math<S>>(
         &self,
         _x: &[S; I],
@@ -477,6 +534,11 @@ mod tests {
         both::<Relu, 6, 200>(1, 12);
         both::<Relu, 784, 100>(1, 6);
         both::<Relu, 784, 100>(3, 7);
+        // The zero-skipping batched backward's blocks: 20 samples of 100 outputs (three blocks,
+        // the last short), 2 of 1000, and 1100 outputs, one at a time.
+        both::<Relu, 784, 100>(45, 13);
+        both::<Tanh, 20, 1000>(5, 14);
+        both::<Relu, 5, 1100>(3, 15);
     }
 
     /// `SparseInputDense` against `Dense` on inputs with mostly zeros of both signs (and weights
