@@ -80,7 +80,7 @@ pub struct TransposedDense<
 ///
 /// On an MNIST digit the 784×100 forward under QEMU takes about a quarter of
 /// [`TransposedDense`]'s instructions; on an input with no zeros, about 2 % more; on the host,
-/// training a 784-100-10 network with it is about 2× faster at batch 100 and online SGD 3×
+/// training a 784-100-10 network with it is about 2.4× faster at batch 100 (Adam) and online SGD 3.3×
 /// faster than with [`Dense`] (`docs/BENCHMARKS.md`).
 pub type SparseInputDense<S, const I: usize, const O: usize, A = Identity> =
     TransposedDense<S, I, O, A, true>;
