@@ -267,7 +267,7 @@ where
     /// on the type): each sample's dz, ∂L/∂b and ∂L/∂x in turn, its nonzero inputs marked in a
     /// per-input bit mask, then each weight-gradient row with a mark updated once for the whole
     /// block, its samples' terms added in sample order
-    /// ([`kernel::weight_gradient_input_major_masked`]) — the bits of [`Layer::backward`] on
+    /// (`kernel::weight_gradient_input_major_masked`) — the bits of [`Layer::backward`] on
     /// each sample in turn. Otherwise sample by sample.
     fn backward_batch<M: Math<S>>(
         &self,
