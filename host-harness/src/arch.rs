@@ -11,10 +11,12 @@
 //! The marker type, its network type `Chain<Dense<S, 784, 300, _>, Dense<S, 300, 10, _>>` for
 //! every scalar, and its entry in [`ARCH_NAMES`] and [`dispatch`] are generated from that line.
 //! Every layer is a [`Dense`] layer whose activation is chosen at run time
-//! ([`ActivationKind`]); the input width must be 784 and the output width 10 (MNIST).
+//! ([`ActivationKind`]); the input width must be 784 and the output width 10 (MNIST). The
+//! harness trains and runs each network with its first layer a [`SparseInputDense`]
+//! ([`SparseFirst`]: the same bits, an image's zero pixels skipped).
 
 use stacknn::activation::ActivationKind;
-use stacknn::layer::{Chain, Dense, Layer};
+use stacknn::layer::{Chain, Dense, Layer, SparseInputDense, TransposedDense};
 use stacknn::zerocopy::FromZeros;
 use stacknn::Scalar;
 
@@ -42,6 +44,82 @@ impl<S: Scalar, const I: usize, const O: usize> Activations<S>
     }
 }
 
+impl<S: Scalar, const I: usize, const O: usize, const Z: bool> Activations<S>
+    for TransposedDense<S, I, O, ActivationKind<S>, Z>
+{
+    const LAYERS: usize = 1;
+    fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
+        if let Some(&a) = acts.first() {
+            self.activation = a;
+        }
+    }
+    fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
+        out.push(self.activation);
+    }
+}
+
+/// A network of dense layers and the same network with its first layer a [`SparseInputDense`]
+/// (stored input-major, skipping zero inputs): the form the harness trains and runs, because
+/// an image's zero pixels (four in five of an MNIST digit's) then cost nothing — 2.4× the
+/// samples per second of a 784-100-10 Adam step at batch 100 (`docs/BENCHMARKS.md`). The two
+/// compute the same bits while the weights are finite (test
+/// `stacknn::layer::transposed::tests::bit_identical_to_dense`; the harness refuses non-finite
+/// weights and rejects steps that would make them so). Model files, parameter lists and PyTorch
+/// tensors keep the output-major layout of [`Family::Net`]; these convert, in place on the heap.
+pub trait SparseFirst<S: Scalar>: Layer<S> + Activations<S> + FromZeros {
+    /// The same network with its first layer a [`SparseInputDense`].
+    type Sparse: Layer<S, Input = Self::Input, Output = Self::Output> + Activations<S> + FromZeros;
+    /// Writes this network's parameters and activations into `out`.
+    fn write_sparse(&self, out: &mut Self::Sparse);
+    /// Reads the parameters and activations of `sparse` into this network.
+    fn set_from_sparse(&mut self, sparse: &Self::Sparse);
+}
+
+impl<S: Scalar, const I: usize, const O: usize> SparseFirst<S>
+    for Dense<S, I, O, ActivationKind<S>>
+{
+    type Sparse = SparseInputDense<S, I, O, ActivationKind<S>>;
+    fn write_sparse(&self, out: &mut Self::Sparse) {
+        out.set_from_dense(self);
+    }
+    fn set_from_sparse(&mut self, sparse: &Self::Sparse) {
+        self.set_from_transposed(sparse);
+    }
+}
+
+impl<S, const I: usize, const O: usize, B> SparseFirst<S>
+    for Chain<Dense<S, I, O, ActivationKind<S>>, B>
+where
+    S: Scalar,
+    B: Layer<S, Input = [S; O]> + Activations<S> + FromZeros,
+{
+    type Sparse = Chain<SparseInputDense<S, I, O, ActivationKind<S>>, B>;
+    fn write_sparse(&self, out: &mut Self::Sparse) {
+        out.first.set_from_dense(&self.first);
+        copy_layer(&self.second, &mut out.second);
+    }
+    fn set_from_sparse(&mut self, sparse: &Self::Sparse) {
+        self.first.set_from_transposed(&sparse.first);
+        copy_layer(&sparse.second, &mut self.second);
+    }
+}
+
+/// Copies the parameters and activations of `src` into `dst`, slice by slice (a layer of
+/// 1000 × 1000 weights is not moved through the stack).
+fn copy_layer<S: Scalar, L: Layer<S> + Activations<S>>(src: &L, dst: &mut L) {
+    let mut slices = Vec::new();
+    src.weights(&mut |w| slices.push(w.to_vec()));
+    let mut it = slices.iter();
+    dst.weights_mut(&mut |w| {
+        if let Some(s) = it.next() {
+            w.copy_from_slice(s);
+        }
+    });
+    let mut acts = Vec::new();
+    src.activations(&mut acts);
+    dst.set_activations(&acts);
+}
+
 impl<S: Scalar, A: Activations<S>, B: Activations<S>> Activations<S> for Chain<A, B> {
     const LAYERS: usize = A::LAYERS + B::LAYERS;
     fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
@@ -62,7 +140,10 @@ pub trait Family: 'static {
     /// Layer widths, input first.
     const WIDTHS: &'static [u32];
     /// The network's layers over scalar `S`.
-    type Net<S: Scalar>: Layer<S, Input = [S; 784], Output = [S; 10]> + Activations<S> + FromZeros;
+    type Net<S: Scalar>: Layer<S, Input = [S; 784], Output = [S; 10]>
+        + Activations<S>
+        + FromZeros
+        + SparseFirst<S>;
 }
 
 /// Something to run with a statically known architecture (see [`dispatch`]).

@@ -16,7 +16,7 @@ use stacknn::{Network, TrainState};
 
 use crate::parallel::{ParallelError, ParallelTrainer};
 
-use crate::arch::{arch_name, dispatch, Activations, Family, UnknownArch, Visitor};
+use crate::arch::{arch_name, dispatch, Activations, Family, SparseFirst, UnknownArch, Visitor};
 use crate::idx::PIXELS;
 
 /// One image as the network's input.
@@ -90,24 +90,32 @@ pub enum ModelError {
 /// Samples per chunk of the batched kernels (any chunk size gives the same bits).
 const CHUNK: usize = 32;
 
+/// The layers of architecture `F` as the harness trains and runs them: the first layer skips
+/// zero pixels ([`SparseFirst`]; the same bits as [`Family::Net`]).
+type Fast<F> = <<F as Family>::Net<f32> as SparseFirst<f32>>::Sparse;
+
 /// The trainer state type of architecture `F` in f32 with any optimizer.
-type State<F> = TrainState<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>;
+type State<F> = TrainState<f32, Fast<F>, AnyOptimizer<f32>, CHUNK>;
 
 /// The trainer of architecture `F`: one thread, or data-parallel.
 enum Trainer<F: Family> {
     One(Box<State<F>>),
-    Many(ParallelTrainer<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>),
+    Many(ParallelTrainer<f32, Fast<F>, AnyOptimizer<f32>, CHUNK>),
 }
 
 /// An f32 network of a built-in architecture, with its training state once training starts.
 ///
-/// Both are allocated in place on the heap (`new_box_zeroed`): never built on the stack.
+/// The network is held with its first layer skipping zero pixels ([`SparseFirst`]), which
+/// computes the bits of the output-major [`Family::Net`] faster on images; initialisation, model
+/// files and parameter lists go through a [`Family::Net`] copy, so they are those of the
+/// output-major layout. Everything is allocated in place on the heap (`new_box_zeroed`): never
+/// built on the stack.
 pub struct Typed<F: Family> {
-    net: Box<Network<f32, F::Net<f32>, Host>>,
+    net: Box<Network<f32, Fast<F>, Host>>,
     state: Option<Trainer<F>>,
     /// Single-thread steps of one sample with plain SGD: applied during the backward pass, no
     /// gradient buffer, the bits of the `TrainState` step (see [`OnlineSgd`]).
-    online: Option<Box<OnlineSgd<f32, F::Net<f32>>>>,
+    online: Option<Box<OnlineSgd<f32, Fast<F>>>>,
 }
 
 /// Why a training step failed.
@@ -203,7 +211,7 @@ impl<F: Family> Typed<F> {
             });
         }
         let mut net =
-            Network::<f32, F::Net<f32>, Host>::new_box_zeroed().expect("allocation of the network");
+            Network::<f32, Fast<F>, Host>::new_box_zeroed().expect("allocation of the network");
         net.layers.set_activations(acts);
         Ok(Self {
             net,
@@ -212,9 +220,17 @@ impl<F: Family> Typed<F> {
         })
     }
 
-    /// The network.
-    pub fn network(&self) -> &Network<f32, F::Net<f32>, Host> {
-        &self.net
+    /// The network in the output-major layout of [`Family::Net`] (a copy, on the heap).
+    pub fn network(&self) -> Box<Network<f32, F::Net<f32>, Host>> {
+        let mut d =
+            Network::<f32, F::Net<f32>, Host>::new_box_zeroed().expect("allocation of the network");
+        d.layers.set_from_sparse(&self.net.layers);
+        d
+    }
+
+    /// Replaces the parameters and activations by those of `d` (output-major).
+    fn set_network(&mut self, d: &Network<f32, F::Net<f32>, Host>) {
+        d.layers.write_sparse(&mut self.net.layers);
     }
 }
 
@@ -234,7 +250,10 @@ impl<F: Family> Model for Typed<F> {
         v
     }
     fn init(&mut self, seed: u64, scheme: Init) {
-        self.net.init_with(seed, scheme);
+        // Drawn in the output-major order, so that a seed gives the weights it always gave.
+        let mut d = self.network();
+        d.init_with(seed, scheme);
+        self.set_network(&d);
     }
     fn forward(&self, x: &Image) -> [f32; 10] {
         let mut y = [0.0; 10];
@@ -287,21 +306,26 @@ impl<F: Family> Model for Typed<F> {
         let names: Vec<&str> = self.activations().iter().map(|a| a.name()).collect();
         let header = Header::new(4, F::WIDTHS, &names).expect("built-in widths and names fit");
         let mut out = vec![0u8; model_file::encoded_len::<f32, F::Net<f32>>()];
-        model_file::encode::<f32, F::Net<f32>>(&self.net.layers, &header, &mut out)
+        model_file::encode::<f32, F::Net<f32>>(&self.network().layers, &header, &mut out)
             .expect("buffer has the encoded length");
         out
     }
     fn load_file_bytes(&mut self, bytes: &[u8]) -> Result<Header, stacknn::Error> {
-        model_file::load_into::<f32, F::Net<f32>>(bytes, &mut self.net.layers)
+        // Into a copy: a refused file changes nothing.
+        let mut d = self.network();
+        let header = model_file::load_into::<f32, F::Net<f32>>(bytes, &mut d.layers)?;
+        self.set_network(&d);
+        Ok(header)
     }
     fn params(&self) -> Vec<Vec<f32>> {
         let mut v = Vec::new();
-        self.net.layers.weights(&mut |w| v.push(w.to_vec()));
+        self.network().layers.weights(&mut |w| v.push(w.to_vec()));
         v
     }
     fn set_params(&mut self, slices: &[Vec<f32>]) -> Result<(), ModelError> {
+        let mut d = self.network();
         let mut lens = Vec::new();
-        self.net.layers.weights(&mut |w| lens.push(w.len()));
+        d.layers.weights(&mut |w| lens.push(w.len()));
         if lens.len() != slices.len() || lens.iter().zip(slices).any(|(&n, s)| n != s.len()) {
             return Err(ModelError::ParamShape {
                 what: "parameters".into(),
@@ -310,11 +334,12 @@ impl<F: Family> Model for Typed<F> {
             });
         }
         let mut it = slices.iter();
-        self.net.layers.weights_mut(&mut |w| {
+        d.layers.weights_mut(&mut |w| {
             if let Some(s) = it.next() {
                 w.copy_from_slice(s);
             }
         });
+        self.set_network(&d);
         Ok(())
     }
     fn is_finite(&self) -> bool {
@@ -425,6 +450,85 @@ pub fn save(model: &dyn Model, path: &Path) -> Result<(), ModelError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parallel::ParallelTrainer;
+
+    /// [`State`] over the output-major layers of [`Family::Net`].
+    type DenseState<F> = TrainState<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>;
+
+    /// `n` images whose pixels are four in five +0 (some −0), the rest in (0, 1), with one
+    /// image of no zeros at all (the first layer then multiplies every pixel).
+    fn images(n: usize, seed: u64) -> Vec<Image> {
+        let mut r = stacknn::Rng::seed(seed);
+        let mut xs = vec![[0.0f32; 784]; n];
+        for (k, x) in xs.iter_mut().enumerate() {
+            for p in x.iter_mut() {
+                *p = match r.below(10) {
+                    _ if k == 2 => r.uniform_in(0.01, 1.0),
+                    0 => -0.0,
+                    1 | 2 => r.uniform_in(0.0, 1.0),
+                    _ => 0.0,
+                };
+            }
+        }
+        xs
+    }
+
+    /// Training the model (first layer skipping zero pixels) gives the bits of training the
+    /// output-major network of its model file: losses and parameters after every step, with
+    /// Adam on batches of 32 (one thread) and of 100 (two threads, against the data-parallel
+    /// trainer on the output-major network).
+    #[test]
+    fn training_has_the_bits_of_the_output_major_network() {
+        type F = crate::arch::Arch784x16x10;
+        let acts = [ActivationKind::Relu, ActivationKind::Identity];
+        let adam = AnyOptimizer::Adam(stacknn::optim::Adam::new(1e-2));
+        let loss = LossKind::SoftmaxCrossEntropy;
+        let xs = images(300, 5);
+        let ys: Vec<u8> = (0..300).map(|k| (k * 7 % 10) as u8).collect();
+        for (threads, batch) in [(1, 32), (2, 100)] {
+            let mut m = Typed::<F>::new(&acts).unwrap();
+            m.init(11, Init::Uniform);
+            let mut net = m.network();
+            let mut one = DenseState::<F>::new_box_zeroed().unwrap();
+            one.reset(11);
+            let mut many =
+                ParallelTrainer::<f32, <F as Family>::Net<f32>, AnyOptimizer<f32>, CHUNK>::new(
+                    threads, 11,
+                )
+                .unwrap();
+            for (x, y) in xs.chunks(batch).zip(ys.chunks(batch)) {
+                let a = m.step(&adam, loss, x, y, 11, threads).unwrap();
+                let b = if threads == 1 {
+                    one.step(&mut net, &adam, &loss, x, y).unwrap()
+                } else {
+                    many.step(&mut net, &adam, &loss, x, y).unwrap()
+                };
+                assert_eq!(a.to_bits(), b.to_bits(), "loss, {threads} threads");
+                let mut w = Vec::new();
+                net.layers.weights(&mut |s| w.push(s.to_vec()));
+                assert_eq!(m.params(), w, "parameters, {threads} threads");
+            }
+            // And the model file is the output-major network's.
+            let mut d = Typed::<F>::new(&acts).unwrap();
+            d.set_network(&net);
+            assert_eq!(m.to_file_bytes(), d.to_file_bytes());
+            let mut y = [0.0f32; 10];
+            net.forward(&xs[2], &mut y);
+            assert_eq!(m.forward(&xs[2]).map(f32::to_bits), y.map(f32::to_bits));
+        }
+        // Activations other than the zeroed layers' default go through both conversions.
+        let acts = [ActivationKind::Tanh, ActivationKind::Sigmoid];
+        let mut m = Typed::<F>::new(&acts).unwrap();
+        let mut seen = Vec::new();
+        m.network().layers.activations(&mut seen);
+        assert_eq!(seen, acts);
+        m.set_network(
+            &Typed::<F>::new(&[ActivationKind::Relu; 2])
+                .unwrap()
+                .network(),
+        );
+        assert_eq!(m.activations(), [ActivationKind::Relu; 2]);
+    }
 
     /// Batches of one with plain SGD take the `OnlineSgd` path; the result must be that of
     /// `TrainState::step` on the same network, bit for bit, including a rejected step.
@@ -440,7 +544,8 @@ mod tests {
         net.layers
             .weights_mut(&mut |w| w.copy_from_slice(&src.next().unwrap()));
         net.layers.set_activations(&acts);
-        let mut st = State::<F>::new_box_zeroed().unwrap();
+        // The reference trains the output-major network the model file describes.
+        let mut st = DenseState::<F>::new_box_zeroed().unwrap();
         st.reset(3);
         let sgd = AnyOptimizer::Sgd(stacknn::optim::Sgd::new(0.05));
         let loss = LossKind::SoftmaxCrossEntropy;
