@@ -311,7 +311,7 @@ impl<F: Family> Model for Typed<F> {
         out
     }
     fn load_file_bytes(&mut self, bytes: &[u8]) -> Result<Header, stacknn::Error> {
-        // Into a copy: a refused file changes nothing.
+        // Into the output-major copy (`load_into` leaves it unchanged if the file is refused).
         let mut d = self.network();
         let header = model_file::load_into::<f32, F::Net<f32>>(bytes, &mut d.layers)?;
         self.set_network(&d);
