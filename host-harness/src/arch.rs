@@ -30,33 +30,28 @@ pub trait Activations<S: Scalar> {
     fn activations(&self, out: &mut Vec<ActivationKind<S>>);
 }
 
-impl<S: Scalar, const I: usize, const O: usize> Activations<S>
-    for Dense<S, I, O, ActivationKind<S>>
-{
-    const LAYERS: usize = 1;
-    fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
-        if let Some(&a) = acts.first() {
-            self.activation = a;
+/// [`Activations`] for a single layer whose activation is its `activation` field.
+macro_rules! one_layer_activations {
+    ([$($generics:tt)*] $layer:ty) => {
+        impl<S: Scalar, $($generics)*> Activations<S> for $layer {
+            const LAYERS: usize = 1;
+            fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
+                if let Some(&a) = acts.first() {
+                    self.activation = a;
+                }
+            }
+            fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
+                out.push(self.activation);
+            }
         }
-    }
-    fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
-        out.push(self.activation);
-    }
+    };
 }
 
-impl<S: Scalar, const I: usize, const O: usize, const Z: bool> Activations<S>
-    for TransposedDense<S, I, O, ActivationKind<S>, Z>
-{
-    const LAYERS: usize = 1;
-    fn set_activations(&mut self, acts: &[ActivationKind<S>]) {
-        if let Some(&a) = acts.first() {
-            self.activation = a;
-        }
-    }
-    fn activations(&self, out: &mut Vec<ActivationKind<S>>) {
-        out.push(self.activation);
-    }
-}
+one_layer_activations!([const I: usize, const O: usize] Dense<S, I, O, ActivationKind<S>>);
+one_layer_activations!(
+    [const I: usize, const O: usize, const Z: bool]
+    TransposedDense<S, I, O, ActivationKind<S>, Z>
+);
 
 /// A network of dense layers and the same network with its first layer a [`SparseInputDense`]
 /// (stored input-major, skipping zero inputs): the form the harness trains and runs, because
