@@ -31,7 +31,8 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 /// [`Dense`]. The forward needs only the register tile; [`Layer::forward_batch`] with two or more
 /// samples and [`Layer::backward_input`] keep `S::BYTES · I · 4` (at most) and `S::BYTES · I` bytes
 /// on the stack; a [`SparseInputDense`]'s [`Layer::backward_batch`] keeps a block of ∂L/∂z,
-/// `S::BYTES · 2048` bytes (`S::BYTES · 512` on a Cortex-M), and a 4-byte mask per input.
+/// `S::BYTES · 2048` bytes (`S::BYTES · 512` on a Cortex-M), and a 4-byte mask per input (with
+/// more than 16,384 inputs it works sample by sample instead).
 ///
 /// ```
 /// # #[cfg(feature = "libm")] {
@@ -80,8 +81,8 @@ pub struct TransposedDense<
 ///
 /// On an MNIST digit the 784×100 forward under QEMU takes about a quarter of
 /// [`TransposedDense`]'s instructions; on an input with no zeros, about 2 % more; on the host,
-/// training a 784-100-10 network with it is about 2.4× faster at batch 100 (Adam) and online SGD 3.3×
-/// faster than with [`Dense`] (`docs/BENCHMARKS.md`).
+/// training a 784-100-10 network with it is about 2.4× faster at batch 100 (Adam) and online
+/// SGD 3.3× faster than with [`Dense`] (`docs/BENCHMARKS.md`).
 pub type SparseInputDense<S, const I: usize, const O: usize, A = Identity> =
     TransposedDense<S, I, O, A, true>;
 
@@ -268,7 +269,7 @@ where
     /// per-input bit mask, then each weight-gradient row with a mark updated once for the whole
     /// block, its samples' terms added in sample order
     /// (`kernel::weight_gradient_input_major_masked`) — the bits of [`Layer::backward`] on
-    /// each sample in turn. Otherwise sample by sample.
+    /// each sample in turn. Otherwise (and for more than 16,384 inputs) sample by sample.
     fn backward_batch<M: Math<S>>(
         &self,
         x: &[[S; I]],
@@ -279,7 +280,8 @@ where
         grad: &mut TransposedParams<S, I, O>,
     ) {
         let block = (kernel::DZ_SCRATCH / O.max(1)).min(32);
-        if !Z || block < 2 || x.len() <= 1 {
+        // The mask is 4 bytes per input on the stack: at most 64 KiB of it.
+        if !Z || block < 2 || x.len() <= 1 || I > 1 << 14 {
             return super::backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
         }
         let n = x.len().min(cache.len()).min(y.len()).min(dy.len());
