@@ -242,7 +242,8 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
     }
 
     /// [`TrainState::set_weighted_gradient_with`] followed by [`TrainState::apply_gradient_with`]
-    /// in one fewer pass: the finite check rides on the last part's accumulation. The same
+    /// in fewer passes: the first two parts are combined in one pass, and the finite check rides
+    /// on the last part's accumulation. The same
     /// result, bits and rejection (a non-finite loss or combined gradient changes nothing but
     /// the gradient buffer).
     pub fn apply_weighted_gradient_with<M: Math<S>, J: Join + Sync>(
@@ -260,7 +261,31 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         check_step(optimizer, value)?;
         let mut finite = true;
         let last = parts.len() - 1;
-        for (k, &(g, w)) in parts.iter().enumerate() {
+        // The first two parts in one pass (two threads' shards): each entry (0 + w₀·g₀) + w₁·g₁,
+        // rounded after each operation exactly as two passes through the buffer round it.
+        let mut fused = 0;
+        if let [(g0, w0), (g1, w1), ..] = *parts {
+            let mut slice = 0;
+            net.layers
+                .for_each_param::<S>(g0, &mut self.grad, &mut |_, a, acc| {
+                    // The matching slice of g₁: the same type, walked in the same order.
+                    let mut k = 0;
+                    g1.for_each_slice(&mut |b| {
+                        if k == slice {
+                            finite &= split_fold2(join, acc, a, b, &|acc, a, b| {
+                                for ((o, &x), &y) in acc.iter_mut().zip(a).zip(b) {
+                                    *o = (S::ZERO + w0 * x) + w1 * y;
+                                }
+                                last != 1 || all_finite(acc)
+                            });
+                        }
+                        k += 1;
+                    });
+                    slice += 1;
+                });
+            fused = 2;
+        }
+        for (k, &(g, w)) in parts.iter().enumerate().skip(fused) {
             let first = k == 0;
             net.layers
                 .for_each_param::<S>(g, &mut self.grad, &mut |_, g, acc| {
@@ -425,16 +450,28 @@ fn split_fold<S: Send + Sync, J: Join + Sync>(
     b: &[S],
     f: &(impl Fn(&mut [S], &[S]) -> bool + Sync),
 ) -> bool {
+    split_fold2(join, a, b, b, &|a, b, _| f(a, b))
+}
+
+/// [`split_fold`] with two slices read alongside `a`: `f(a, b, c)` over matching pieces.
+fn split_fold2<S: Send + Sync, J: Join + Sync>(
+    join: &J,
+    a: &mut [S],
+    b: &[S],
+    c: &[S],
+    f: &(impl Fn(&mut [S], &[S], &[S]) -> bool + Sync),
+) -> bool {
     if a.len() <= SPLIT_MIN {
-        return f(a, b);
+        return f(a, b, c);
     }
     let mid = a.len() / 2;
     let (a0, a1) = a.split_at_mut(mid);
     let (b0, b1) = b.split_at(mid.min(b.len()));
+    let (c0, c1) = c.split_at(mid.min(c.len()));
     let (mut l, mut r) = (true, true);
     join.join(
-        || l = split_fold(join, a0, b0, f),
-        || r = split_fold(join, a1, b1, f),
+        || l = split_fold2(join, a0, b0, c0, f),
+        || r = split_fold2(join, a1, b1, c1, f),
     );
     l & r
 }
@@ -611,6 +648,53 @@ mod tests {
     }
 
     /// A non-finite gradient found in any piece rejects the split step and changes nothing.
+    /// Three shards: the first two combined in one pass, the third added after, the bits of
+    /// the plain combination.
+    #[test]
+    fn three_weighted_parts_have_the_bits_of_plain_steps() {
+        type Wide = Chain<Dense<f32, 400, 100, Relu>, Dense<f32, 100, 3, Identity>>;
+        let xs: Vec<[f32; 400]> = (0..6)
+            .map(|k| core::array::from_fn(|i| ((i * 13 + k * 29) % 19) as f32 / 19.0 - 0.3))
+            .collect();
+        let ts: Vec<usize> = (0..6).map(|k| k % 3).collect();
+        let mut parts = [
+            Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0)),
+            Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0)),
+            Box::new(TrainState::<f32, Wide, Sgd<f32>>::new(0)),
+        ];
+        let mut results = Vec::new();
+        for fused in [false, true] {
+            let mut net = Box::new(Network::<f32, Wide>::new_zeroed());
+            net.init(7);
+            let mut main = Box::new(TrainState::<f32, Wide, Adam<f32>>::new(1));
+            for _ in 0..3 {
+                let mut value = 0.0;
+                for (k, p) in parts.iter_mut().enumerate() {
+                    let r = 2 * k..2 * k + 2;
+                    value += p
+                        .gradients(&net, &SoftmaxCrossEntropy, &xs[r.clone()], &ts[r])
+                        .unwrap()
+                        / 3.0;
+                }
+                let w = [
+                    (parts[0].grad(), 0.25),
+                    (parts[1].grad(), 0.5),
+                    (parts[2].grad(), 0.25),
+                ];
+                let adam = Adam::new(0.01);
+                if fused {
+                    main.apply_weighted_gradient_with(&mut net, &w, &adam, value, &Threads)
+                        .unwrap();
+                } else {
+                    main.set_weighted_gradient(&mut net, &w);
+                    main.apply_gradient(&mut net, &adam, value).unwrap();
+                }
+            }
+            results.push(weights(&net));
+        }
+        assert_eq!(results[0], results[1]);
+    }
+
     #[test]
     fn split_steps_reject_non_finite_gradients() {
         type Wide = Chain<Dense<f32, 400, 100, Relu>, Dense<f32, 100, 3, Identity>>;
@@ -634,13 +718,24 @@ mod tests {
         assert_eq!(r, Err(Error::NonFiniteGradient));
         assert_eq!(weights(&net), before);
         assert_eq!(main.steps(), 0);
-        // The fused form finds it while combining.
-        let r = main.apply_weighted_gradient_with(&mut net, &parts, &Adam::new(0.01), v, &Threads);
-        assert_eq!(r, Err(Error::NonFiniteGradient));
-        assert_eq!(weights(&net), before);
-        assert_eq!(main.steps(), 0);
+        // The fused form finds it while combining: one part, two (combined in one pass; the
+        // infinite one second or first) and three.
+        let g = g.grad();
+        for parts in [
+            &[(g, f32::INFINITY)][..],
+            &[(g, 0.5), (g, f32::INFINITY)],
+            &[(g, f32::INFINITY), (g, 0.5)],
+            &[(g, 0.5), (g, 0.25), (g, f32::INFINITY)],
+            &[(g, 0.5), (g, f32::INFINITY), (g, 0.25)],
+        ] {
+            let r =
+                main.apply_weighted_gradient_with(&mut net, parts, &Adam::new(0.01), v, &Threads);
+            assert_eq!(r, Err(Error::NonFiniteGradient), "{} parts", parts.len());
+            assert_eq!(weights(&net), before);
+            assert_eq!(main.steps(), 0);
+        }
         // And a finite gradient goes through.
-        let parts = [(g.grad(), 1.0)];
+        let parts = [(g, 1.0)];
         let r = main.apply_weighted_gradient_with(&mut net, &parts, &Adam::new(0.01), v, &Threads);
         assert_eq!(r, Ok(v));
         assert_ne!(weights(&net), before);
