@@ -7,6 +7,7 @@
 //! | `grad 784-16-10 <loss>` | the same for every loss, with the output activation the loss expects (softmax for `Cross`, sigmoid for `Binary`) and soft targets where the loss allows them | 1e-6 |
 //! | `loss <loss>` | each loss's gradient with respect to the network output against central differences of its value (h = 1e-6 on probabilities, 1e-4 on logits), f64, 20 random cases; norm-wise relative error of each gradient vector | 1e-7 |
 //! | `f32~f64 <arch>` | f32 and f64 forward passes of the same (f32-representable) weights on 50 random inputs | 1e-4 |
+//! | `sparse <arch>` | the network as the harness trains and runs it, its first layer skipping zero inputs ([`SparseFirst`]), against the all-dense network of the model file: outputs on 40 inputs four fifths zero, then every weight after one SGD step on them in chunks of 32 as the harness trains (read back in the dense layout); bit for bit, signed zeros included | 0 |
 //! | `ref seed-002` | the batch-mean softmax cross-entropy of seed 002's 3×10 example against the exact value 2.3558145299634488 (an independent f64 log-sum-exp gives the same), and its gradient against (softmax(A) − T)/3 | 1e-12 |
 //!
 //! Errors are relative: |a − b| / max(|a|, |b|, floor), with floor = 1e-3 for gradients (below it
@@ -22,7 +23,7 @@ use stacknn::optim::Sgd;
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, Rng, TrainState};
 
-use crate::arch::{dispatch, Activations, Family, Visitor, ARCH_NAMES};
+use crate::arch::{dispatch, Activations, Family, SparseFirst, Visitor, ARCH_NAMES};
 
 /// Result of one check.
 #[derive(Debug, Clone, Serialize)]
@@ -375,6 +376,87 @@ pub fn agreement_check(arch: &str, seed: u64) -> Check {
     }
 }
 
+struct SparseAgreement {
+    seed: u64,
+}
+
+/// 0 if `a` and `b` have the same bits, else their relative error (1 for ±0 against ∓0).
+fn bit_err(a: f32, b: f32) -> f64 {
+    if a.to_bits() == b.to_bits() {
+        0.0
+    } else {
+        rel_err(f64::from(a), f64::from(b), 1.0).max(f64::MIN_POSITIVE)
+    }
+}
+
+impl Visitor for SparseAgreement {
+    type Out = (usize, f64);
+    fn visit<F: Family>(self) -> (usize, f64) {
+        type Sparse<F> = <<F as Family>::Net<f32> as SparseFirst<f32>>::Sparse;
+        let mut dense = Network::<f32, F::Net<f32>, Libm>::new_box_zeroed().expect("allocation");
+        let layers = <F::Net<f32> as Activations<f32>>::LAYERS;
+        let mut acts = vec![ActivationKind::Relu; layers];
+        acts[layers - 1] = ActivationKind::Identity;
+        dense.layers.set_activations(&acts);
+        dense.init(self.seed);
+        let mut sparse = Network::<f32, Sparse<F>, Libm>::new_box_zeroed().expect("allocation");
+        dense.layers.write_sparse(&mut sparse.layers);
+        let mut rng = Rng::seed(self.seed + 3);
+        let xs: Vec<[f32; 784]> = (0..40)
+            .map(|_| {
+                core::array::from_fn(|_| match rng.below(10) {
+                    0 | 1 => rng.uniform::<f32>(),
+                    2 => -0.0,
+                    _ => 0.0,
+                })
+            })
+            .collect();
+        let ts: Vec<usize> = (0..xs.len()).map(|k| k % 10).collect();
+        let (mut worst, mut compared) = (0.0f64, 0);
+        for x in &xs {
+            let (mut a, mut b) = ([0.0f32; 10], [0.0f32; 10]);
+            dense.forward(x, &mut a);
+            sparse.forward(x, &mut b);
+            for (&a, &b) in a.iter().zip(&b) {
+                worst = worst.max(bit_err(a, b));
+                compared += 1;
+            }
+        }
+        // One step each, then the weights in the dense layout.
+        let sgd = Sgd::new(0.1);
+        let loss = LossKind::SoftmaxCrossEntropy;
+        let mut sd =
+            TrainState::<f32, F::Net<f32>, Sgd<f32>, 32>::new_box_zeroed().expect("allocation");
+        let mut ss =
+            TrainState::<f32, Sparse<F>, Sgd<f32>, 32>::new_box_zeroed().expect("allocation");
+        let (Ok(la), Ok(lb)) = (
+            sd.step(&mut dense, &sgd, &loss, &xs, &ts),
+            ss.step(&mut sparse, &sgd, &loss, &xs, &ts),
+        ) else {
+            return (compared, f64::INFINITY);
+        };
+        worst = worst.max(bit_err(la, lb));
+        let mut back = Network::<f32, F::Net<f32>, Libm>::new_box_zeroed().expect("allocation");
+        back.layers.set_from_sparse(&sparse.layers);
+        let (mut wa, mut wb) = (Vec::new(), Vec::new());
+        dense.layers.weights(&mut |w| wa.extend_from_slice(w));
+        back.layers.weights(&mut |w| wb.extend_from_slice(w));
+        for (&a, &b) in wa.iter().zip(&wb) {
+            worst = worst.max(bit_err(a, b));
+        }
+        (compared + 1 + wa.len(), worst)
+    }
+}
+
+/// The harness's zero-skipping network against the dense one, bit for bit.
+pub fn sparse_check(arch: &str, seed: u64) -> Check {
+    let name = format!("sparse {arch}");
+    match dispatch(arch, SparseAgreement { seed }) {
+        Ok((n, e)) => Check::new(name, n, e, 0.0),
+        Err(_) => Check::new(name, 0, f64::INFINITY, 0.0),
+    }
+}
+
 /// Seed 002's worked example: batch-mean softmax cross-entropy of a 3×10 input.
 pub fn seed002_check() -> Check {
     const EXACT: f64 = 2.355_814_529_963_448_8;
@@ -453,6 +535,7 @@ pub fn run_all(quick: bool) -> Report {
             continue;
         }
         checks.push(agreement_check(arch, 80 + i as u64));
+        checks.push(sparse_check(arch, 90 + i as u64));
     }
     checks.push(seed002_check());
     Report { checks }
