@@ -70,6 +70,10 @@ pub trait SparseFirst<S: Scalar>: Layer<S> + Activations<S> + FromZeros {
     fn set_from_sparse(&mut self, sparse: &Self::Sparse);
 }
 
+/// The layers of architecture `F` over `S` as the harness trains and runs them: the first layer
+/// a [`SparseInputDense`] ([`SparseFirst::Sparse`]).
+pub type SparseNet<F, S> = <<F as Family>::Net<S> as SparseFirst<S>>::Sparse;
+
 impl<S: Scalar, const I: usize, const O: usize> SparseFirst<S>
     for Dense<S, I, O, ActivationKind<S>>
 {

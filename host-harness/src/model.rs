@@ -16,7 +16,9 @@ use stacknn::{Network, TrainState};
 
 use crate::parallel::{ParallelError, ParallelTrainer};
 
-use crate::arch::{arch_name, dispatch, Activations, Family, SparseFirst, UnknownArch, Visitor};
+use crate::arch::{
+    arch_name, dispatch, Activations, Family, SparseFirst, SparseNet, UnknownArch, Visitor,
+};
 use crate::idx::PIXELS;
 
 /// One image as the network's input.
@@ -92,7 +94,7 @@ const CHUNK: usize = 32;
 
 /// The layers of architecture `F` as the harness trains and runs them: the first layer skips
 /// zero pixels ([`SparseFirst`]; the same bits as [`Family::Net`]).
-type Fast<F> = <<F as Family>::Net<f32> as SparseFirst<f32>>::Sparse;
+type Fast<F> = SparseNet<F, f32>;
 
 /// The trainer state type of architecture `F` in f32 with any optimizer.
 type State<F> = TrainState<f32, Fast<F>, AnyOptimizer<f32>, CHUNK>;

@@ -23,7 +23,7 @@ use stacknn::optim::Sgd;
 use stacknn::zerocopy::FromZeros;
 use stacknn::{Network, Rng, TrainState};
 
-use crate::arch::{dispatch, Activations, Family, SparseFirst, Visitor, ARCH_NAMES};
+use crate::arch::{dispatch, Activations, Family, SparseFirst, SparseNet, Visitor, ARCH_NAMES};
 
 /// Result of one check.
 #[derive(Debug, Clone, Serialize)]
@@ -392,7 +392,7 @@ fn bit_err(a: f32, b: f32) -> f64 {
 impl Visitor for SparseAgreement {
     type Out = (usize, f64);
     fn visit<F: Family>(self) -> (usize, f64) {
-        type Sparse<F> = <<F as Family>::Net<f32> as SparseFirst<f32>>::Sparse;
+        type Sparse<F> = SparseNet<F, f32>;
         let mut dense = Network::<f32, F::Net<f32>, Libm>::new_box_zeroed().expect("allocation");
         let layers = <F::Net<f32> as Activations<f32>>::LAYERS;
         let mut acts = vec![ActivationKind::Relu; layers];
