@@ -165,7 +165,9 @@ pub trait Model: Send {
     ) -> Result<f32, TrainStepError>;
     /// Calls `f` with this model, on one of the training threads when training on several
     /// (creating the trainer as [`Model::step`] would): a training loop run inside `f` saves
-    /// every [`Model::step`] the hand-over to the pool (see [`ParallelTrainer::pool`]).
+    /// every [`Model::step`] the hand-over to the pool (see [`ParallelTrainer::pool`]), and the
+    /// other training threads stay awake for the steps' work until `f` returns
+    /// ([`crate::parallel::run_awake`]).
     fn run(
         &mut self,
         seed: u64,
@@ -297,7 +299,7 @@ impl<F: Family> Model for Typed<F> {
         if threads > 1 {
             if let Trainer::Many(p) = trainer(&mut self.state, seed, threads)? {
                 let pool = p.pool();
-                pool.install(|| f(self));
+                crate::parallel::run_awake(&pool, || f(self));
                 return Ok(());
             }
         }

@@ -12,6 +12,13 @@
 //! [`TrainState::step`] (the shard weight is 1); with more threads it differs from it by rounding
 //! only (the sum over the batch is grouped by shard).
 //!
+//! A step hands work between threads twice or more (the shards, then the pieces of the update).
+//! Each hand-over goes through [`join`], whose waiting side keeps looking for work instead of
+//! sleeping, and a training loop runs inside [`ParallelTrainer::run`] ([`run_awake`]), which
+//! keeps the other threads polling between steps: a thread woken from sleep took long enough on
+//! the 2-core development VM to cost a third of a small step (`parallel_phases` example,
+//! docs/BENCHMARKS.md).
+//!
 //! ```
 //! use host_harness::parallel::ParallelTrainer;
 //! use stacknn::activation::Relu;
@@ -29,6 +36,8 @@
 //! let loss = trainer.step(&mut net, &Sgd::new(0.1), &SoftmaxCrossEntropy, &xs, &ts).unwrap();
 //! assert!(loss > 0.0);
 //! ```
+
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use stacknn::layer::Layer;
 use stacknn::loss::Loss;
@@ -103,24 +112,26 @@ where
         })
     }
 
-    /// The trainer's thread pool, to run a whole training loop on it (`pool.install(…)`):
-    /// [`ParallelTrainer::step`] called from outside the pool hands the batch to a pool thread
-    /// and sleeps until the step is done, and waking up again cost 15–20 µs a step on the
-    /// 2-core development VM (measured between the end of the update on the pool and the
-    /// return to the caller: 7 % of a 784-50-10 batch-100 step on two threads). Called from
-    /// one of the pool's own threads, the step runs there directly and nothing sleeps. The
-    /// results are the same bits either way.
+    /// The trainer's thread pool, to run a whole training loop on it (best through
+    /// [`run_awake`], as [`ParallelTrainer::run`] does): [`ParallelTrainer::step`] called from
+    /// outside the pool hands the batch to a pool thread and sleeps until the step is done, and
+    /// waking up again cost 15–20 µs a step on the 2-core development VM (measured between the
+    /// end of the update on the pool and the return to the caller: 7 % of a 784-50-10 batch-100
+    /// step on two threads). Called from one of the pool's own threads, the step runs there
+    /// directly and nothing sleeps. The results are the same bits either way.
     pub fn pool(&self) -> std::sync::Arc<rayon::ThreadPool> {
         std::sync::Arc::clone(&self.pool)
     }
 
-    /// Runs `f` with this trainer on one of the trainer's own threads (see
-    /// [`ParallelTrainer::pool`]) and returns its result.
+    /// Runs `f` with this trainer on one of the trainer's own threads, the others kept awake
+    /// for the steps' work while it runs ([`run_awake`]), and returns its result: the way to
+    /// run a training loop.
     pub fn run<R: Send>(&mut self, f: impl FnOnce(&mut Self) -> R + Send) -> R
     where
         Self: Send,
     {
-        self.pool().install(|| f(self))
+        let pool = self.pool();
+        run_awake(&pool, || f(self))
     }
 
     /// Number of threads (and shards per batch).
@@ -170,13 +181,15 @@ where
         self.pool.install(|| {
             let shared: &Network<S, L, M> = net;
             let mut results: Vec<Option<Result<S, Error>>> = vec![None; workers.len()];
-            rayon::scope(|scope| {
-                for ((w, range), r) in workers.iter_mut().zip(&ranges).zip(results.iter_mut()) {
-                    let (xs, ts) = (&inputs[range.clone()], &targets[range.clone()]);
-                    if !xs.is_empty() {
-                        scope.spawn(move |_| *r = Some(w.gradients(shared, loss, xs, ts)));
-                    }
-                }
+            let mut jobs: Vec<_> = workers
+                .iter_mut()
+                .zip(&ranges)
+                .zip(results.iter_mut())
+                .filter(|((_, range), _)| !range.is_empty())
+                .collect();
+            for_each(&mut jobs, &|((w, range), r)| {
+                let (xs, ts) = (&inputs[(*range).clone()], &targets[(*range).clone()]);
+                **r = Some(w.gradients(shared, loss, xs, ts));
             });
             // Combine in shard order: loss and gradient weighted by each shard's share.
             let total = S::from_usize(n);
@@ -211,12 +224,119 @@ fn shards(n: usize, threads: usize) -> Vec<core::ops::Range<usize>> {
         .collect()
 }
 
-/// The core's [`Join`] hook: `rayon::join` on the current pool (the trainer's, inside `install`).
+/// The core's [`Join`] hook: [`join`] on the current pool (the trainer's, inside `install`).
 struct Rayon;
 
 impl Join for Rayon {
     fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
+        join(a, b);
+    }
+}
+
+/// `f` on every item, the items split in halves through [`join`] (possibly all at the same time).
+fn for_each<T: Send>(items: &mut [T], f: &(impl Fn(&mut T) + Sync)) {
+    match items {
+        [] => {}
+        [one] => f(one),
+        _ => {
+            let (a, b) = items.split_at_mut(items.len() / 2);
+            join(|| for_each(a, f), || for_each(b, f));
+        }
+    }
+}
+
+/// Runs `a` and `b`, possibly at the same time: `rayon::join`, except that the caller, once
+/// done with `a`, waits for `b` by looking for work and spinning instead of falling asleep.
+/// On a pool kept awake by [`run_awake`] a hand-over then costs a few µs. With rayon's own
+/// wait, a thread that waited more than a few µs slept and had to be woken, which on the 2-core
+/// development VM cost so much that two 50-sample gradients of 784-100-10 took 196 µs "at
+/// once" against 129 µs for one; with this join and [`run_awake`], 140 µs (`parallel_phases`
+/// example, one run).
+pub fn join<A, B>(a: A, b: B)
+where
+    A: FnOnce() + Send,
+    B: FnOnce() + Send,
+{
+    if rayon::current_thread_index().is_none() {
         rayon::join(a, b);
+        return;
+    }
+    let done = AtomicBool::new(false);
+    rayon::join(
+        || {
+            a();
+            wait_for(&done);
+        },
+        || {
+            IN_JOB.with(|d| d.set(d.get() + 1));
+            b();
+            IN_JOB.with(|d| d.set(d.get() - 1));
+            done.store(true, Ordering::Release);
+        },
+    );
+}
+
+std::thread_local! {
+    /// How many [`join`] jobs this thread is inside: a keep-awake loop started there returns at
+    /// once rather than hold the thread (and the job under it) until the end of the run.
+    static IN_JOB: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+}
+
+/// Until `flag` is set: runs any job the pool has for this thread (its own, then stolen), and
+/// between looks spins briefly; every 64 empty looks it gives the core to the OS scheduler
+/// (`sched_yield`), so that more threads than cores still make progress.
+fn wait_for(flag: &AtomicBool) {
+    let mut empty = 0u32;
+    while !flag.load(Ordering::Acquire) {
+        if rayon::yield_now() == Some(rayon::Yield::Executed) {
+            empty = 0;
+            continue;
+        }
+        empty = empty.wrapping_add(1);
+        if empty % 64 == 0 {
+            std::thread::yield_now();
+        } else {
+            for _ in 0..16 {
+                core::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// Runs `f` on one of `pool`'s threads while the pool's other threads stay awake, looking for
+/// work and spinning instead of sleeping between jobs, and returns its result.
+///
+/// A training loop run this way hands each step's shards and update pieces to threads that are
+/// already running: woken from sleep instead, a thread took tens to hundreds of µs to start on
+/// the 2-core development VM, several times a step. The price is that the other threads keep
+/// their cores busy until `f` returns, even while `f` does serial work (they give way to other
+/// processes through `sched_yield`). With one thread it is `pool.install(f)`.
+pub fn run_awake<R: Send>(pool: &rayon::ThreadPool, f: impl FnOnce() -> R + Send) -> R {
+    if pool.current_num_threads() < 2 {
+        return pool.install(f);
+    }
+    pool.install(|| {
+        let me = rayon::current_thread_index();
+        let stop = AtomicBool::new(false);
+        rayon::scope(|s| {
+            s.spawn_broadcast(|_, ctx| {
+                if Some(ctx.index()) != me && IN_JOB.with(|d| d.get()) == 0 {
+                    wait_for(&stop);
+                }
+            });
+            // Set on the way out, also when `f` panics: the scope waits for the loops to end.
+            let _stop = StopOnDrop(&stop);
+            f()
+        })
+    })
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
     }
 }
 
@@ -299,6 +419,48 @@ mod tests {
         for t in [1, 2, 3] {
             assert_eq!(run(t), run(t), "{t} threads");
         }
+    }
+
+    /// The same steps inside [`ParallelTrainer::run`] (other threads kept awake, spinning joins)
+    /// as called one by one from outside the pool; also with more threads than this machine's
+    /// two cores.
+    #[test]
+    fn a_loop_in_run_has_the_bits_of_single_steps() {
+        for threads in [2, 4] {
+            let mut net = Network::<f32, Mlp>::new_zeroed();
+            net.init(4);
+            let mut tr = ParallelTrainer::<f32, Mlp, Adam<f32>, 8>::new(threads, 1).unwrap();
+            let losses = tr.run(|tr| {
+                (0..6)
+                    .map(|k| {
+                        let (xs, ts) = data(37 + k, k as u64);
+                        tr.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                            .unwrap()
+                            .to_bits()
+                    })
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(losses.len(), 6);
+            assert_eq!(bits(&net), run(threads), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_run_awake_reaches_the_caller_and_the_pool_goes_on() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_awake(&pool, || -> u32 { panic!("inside the loop") })
+        }));
+        assert!(r.is_err());
+        let (mut a, mut b) = (0, 0);
+        let n = run_awake(&pool, || {
+            join(|| a = 1, || b = 2);
+            7
+        });
+        assert_eq!((n, a, b), (7, 1, 2));
     }
 
     #[test]

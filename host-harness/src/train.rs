@@ -346,7 +346,7 @@ pub fn train(
                     let mid = chunk.len() / 2;
                     let (a, b) = xs.split_at_mut(mid);
                     let (ia, ib) = chunk.split_at(mid);
-                    rayon::join(|| convert(a, ia), || convert(b, ib));
+                    crate::parallel::join(|| convert(a, ia), || convert(b, ib));
                 } else {
                     convert(&mut xs, chunk);
                 }
