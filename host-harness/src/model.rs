@@ -135,7 +135,7 @@ pub enum TrainStepError {
 }
 
 /// An f32 MNIST network (784 inputs, 10 outputs) of any built-in architecture.
-pub trait Model: Send {
+pub trait Model: Send + Sync {
     /// The `--arch` name.
     fn arch(&self) -> &'static str;
     /// Layer widths, input first.

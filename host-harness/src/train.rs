@@ -238,16 +238,37 @@ pub struct Evaluation {
 }
 
 /// Evaluates `model` on `data` with `loss`.
+///
+/// On a thread of a rayon pool (the training loop's, with `--threads` above 1) the images are
+/// split over two threads ([`crate::parallel::join`]); each image's prediction and loss are then
+/// gathered in order, so the result is the same either way, bit for bit.
 pub fn evaluate(model: &dyn Model, loss: LossKind, data: &Dataset) -> Evaluation {
+    // Prediction and loss of each image, in order.
+    let mut each = vec![(0u8, 0.0f32); data.len()];
+    let run = |out: &mut [(u8, f32)], start: usize| {
+        let images = data.pixels[start..].iter().zip(&data.labels[start..]);
+        for (o, (px, &label)) in out.iter_mut().zip(images) {
+            let y = model.forward(&image_f32(px));
+            let mut t = [0.0f32; CLASSES];
+            t[label as usize] = 1.0;
+            *o = (
+                stacknn::network::argmax(&y) as u8,
+                Loss::<f32>::value::<Host>(&loss, &y, &t),
+            );
+        }
+    };
+    if rayon::current_thread_index().is_some() && each.len() > 1 {
+        let mid = each.len() / 2;
+        let (a, b) = each.split_at_mut(mid);
+        crate::parallel::join(|| run(a, 0), || run(b, mid));
+    } else {
+        run(&mut each, 0);
+    }
     let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
     let mut total = 0.0f64;
     let mut misclassified = Vec::new();
-    for (i, (px, &label)) in data.pixels.iter().zip(&data.labels).enumerate() {
-        let y = model.forward(&image_f32(px));
-        let mut t = [0.0f32; CLASSES];
-        t[label as usize] = 1.0;
-        total += Loss::<f32>::value::<Host>(&loss, &y, &t) as f64;
-        let p = stacknn::network::argmax(&y) as u8;
+    for (i, (&(p, l), &label)) in each.iter().zip(&data.labels).enumerate() {
+        total += l as f64;
         confusion[label as usize][p as usize] += 1;
         if p != label {
             misclassified.push((i, p, label));
@@ -452,6 +473,38 @@ mod tests {
             d.labels.push(c as u8);
         }
         d
+    }
+
+    /// Split over two threads (on a pool's thread) or not, the evaluation is that of one
+    /// image after another, worked out here directly.
+    #[test]
+    fn evaluation_is_the_same_on_two_threads() {
+        let te = toy(101, 3);
+        let mut m =
+            model::build("784-16-10", ActivationKind::Tanh, ActivationKind::Identity).unwrap();
+        m.init(5, Init::Uniform);
+        let loss = LossKind::SoftmaxCrossEntropy;
+        let (mut total, mut wrong) = (0.0f64, Vec::new());
+        for (i, (px, &label)) in te.pixels.iter().zip(&te.labels).enumerate() {
+            let y = m.forward(&image_f32(px));
+            let mut t = [0.0f32; CLASSES];
+            t[label as usize] = 1.0;
+            total += Loss::<f32>::value::<Host>(&loss, &y, &t) as f64;
+            let p = stacknn::network::argmax(&y) as u8;
+            if p != label {
+                wrong.push((i, p, label));
+            }
+        }
+        let one = evaluate(&*m, loss, &te);
+        assert_eq!(one.loss, total / 101.0);
+        assert_eq!(one.misclassified, wrong);
+        assert!(!wrong.is_empty() && wrong.len() < 101);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let two = crate::parallel::run_awake(&pool, || evaluate(&*m, loss, &te));
+        assert_eq!(two, one);
     }
 
     #[test]
