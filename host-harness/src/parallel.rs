@@ -268,10 +268,12 @@ where
             wait_for(&done);
         },
         || {
+            // Set when `b` returns or panics: the other side must not wait for ever (rayon
+            // hands the panic on to the caller of `join`).
+            let _done = StopOnDrop(&done);
             IN_JOB.with(|d| d.set(d.get() + 1));
+            let _depth = InJob;
             b();
-            IN_JOB.with(|d| d.set(d.get() - 1));
-            done.store(true, Ordering::Release);
         },
     );
 }
@@ -329,6 +331,15 @@ pub fn run_awake<R: Send>(pool: &rayon::ThreadPool, f: impl FnOnce() -> R + Send
             f()
         })
     })
+}
+
+/// Leaves a [`join`] job: lowers this thread's `IN_JOB` count when dropped, also on a panic.
+struct InJob;
+
+impl Drop for InJob {
+    fn drop(&mut self) {
+        IN_JOB.with(|d| d.set(d.get() - 1));
+    }
 }
 
 /// Sets its flag when dropped.
@@ -461,6 +472,34 @@ mod tests {
             7
         });
         assert_eq!((n, a, b), (7, 1, 2));
+    }
+
+    /// A panic on either side of [`join`] reaches its caller; the side that finished first does
+    /// not wait for ever (checked with a time limit, so that a regression fails, not hangs).
+    #[test]
+    fn a_panic_in_either_side_of_join_reaches_the_caller() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap();
+            for left in [true, false] {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    run_awake(&pool, || {
+                        join(
+                            || assert!(!left, "left side"),
+                            || assert!(left, "right side"),
+                        )
+                    })
+                }));
+                tx.send(r.is_err()).unwrap();
+            }
+        });
+        for side in ["left", "right"] {
+            let limit = std::time::Duration::from_secs(60);
+            assert_eq!(rx.recv_timeout(limit), Ok(true), "a panic on the {side}");
+        }
     }
 
     #[test]
