@@ -249,9 +249,9 @@ fn for_each<T: Send>(items: &mut [T], f: &(impl Fn(&mut T) + Sync)) {
 /// done with `a`, waits for `b` by looking for work and spinning instead of falling asleep.
 /// On a pool kept awake by [`run_awake`] a hand-over then costs a few µs. With rayon's own
 /// wait, a thread that waited more than a few µs slept and had to be woken, which on the 2-core
-/// development VM cost so much that two 50-sample gradients of 784-100-10 took 196 µs "at
-/// once" against 129 µs for one; with this join and [`run_awake`], 140 µs (`parallel_phases`
-/// example, one run).
+/// development VM cost so much that two 50-sample gradients of 784-100-10 took 198 µs "at
+/// once" against 131–133 µs for one; with this join and [`run_awake`], 140 µs (`parallel_phases`
+/// example, docs/BENCHMARKS.md). Outside a rayon pool it is `rayon::join`.
 pub fn join<A, B>(a: A, b: B)
 where
     A: FnOnce() + Send,
@@ -271,8 +271,7 @@ where
             // Set when `b` returns or panics: the other side must not wait for ever (rayon
             // hands the panic on to the caller of `join`).
             let _done = StopOnDrop(&done);
-            IN_JOB.with(|d| d.set(d.get() + 1));
-            let _depth = InJob;
+            let _depth = InJob::enter();
             b();
         },
     );
@@ -333,8 +332,16 @@ pub fn run_awake<R: Send>(pool: &rayon::ThreadPool, f: impl FnOnce() -> R + Send
     })
 }
 
-/// Leaves a [`join`] job: lowers this thread's `IN_JOB` count when dropped, also on a panic.
+/// This thread inside a [`join`] job: raises its `IN_JOB` count, and lowers it again when
+/// dropped, also on a panic.
 struct InJob;
+
+impl InJob {
+    fn enter() -> Self {
+        IN_JOB.with(|d| d.set(d.get() + 1));
+        InJob
+    }
+}
 
 impl Drop for InJob {
     fn drop(&mut self) {
