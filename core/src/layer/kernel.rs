@@ -305,10 +305,33 @@ pub fn affine_input_major_skipping_zeros<S: Scalar, const I: usize, const O: usi
     x: &[S; I],
     z: &mut [S; O],
 ) {
+    affine_input_major_skipping_counted_zeros(wt, b, x, z, zero_count(x));
+}
+
+/// How many entries of `x` are zero (+0 or −0).
+#[inline]
+pub(crate) fn zero_count<S: Scalar, const I: usize>(x: &[S; I]) -> usize {
+    x.iter().filter(|&&v| v == S::ZERO).count()
+}
+
+/// [`affine_input_major_skipping_zeros`] with the number of zero inputs already counted
+/// ([`zero_count`]).
+#[inline]
+pub(crate) fn affine_input_major_skipping_counted_zeros<
+    S: Scalar,
+    const I: usize,
+    const O: usize,
+>(
+    wt: &[[S; O]; I],
+    b: &[S; O],
+    x: &[S; I],
+    z: &mut [S; O],
+    zeros: usize,
+) {
     // A gathered input costs about a third more than one of the dense tiles (its row found
     // through its index): unless at least a quarter of the inputs are zero, the dense tiles win.
     // Counting first keeps the cost of a dense input to one short pass.
-    if I > 1 << 16 || x.iter().filter(|&&v| v == S::ZERO).count() * 4 < I {
+    if I > 1 << 16 || zeros * 4 < I {
         return affine_input_major(wt, b, x, z);
     }
     let mut nonzero = [0u16; I];
