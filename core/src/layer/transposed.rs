@@ -202,7 +202,8 @@ where
     }
 
     /// With `SKIP_ZEROS`, sample by sample through the zero-skipping forward (a digit's zero
-    /// pixels are most of the work of the batched kernel); otherwise the batched kernel.
+    /// pixels are most of the work of the batched kernel), the zeros of each block of 16 samples
+    /// counted first in one pass; otherwise the batched kernel.
     fn forward_batch<M: Math<S>>(&self, x: &[[S; I]], cache: &mut [[S; O]], y: &mut [[S; O]]) {
         if Z {
             // The zeros of a block of samples counted first, in one pass over their inputs:
