@@ -284,6 +284,27 @@ pub fn affine_input_major<S: Scalar, const I: usize, const O: usize>(
     }
 }
 
+/// The tiles of [`affine_input_major`] over the nonzero inputs of `x` only, gathered first
+/// (`2·I` bytes of stack): the shared tail of the two zero-skipping forwards. A macro, not a
+/// function, so that each forward compiles as if written out in place: sharing a function
+/// instead cost one or the other speed (see
+/// [`affine_input_major_skipping_counted_zeros`]).
+macro_rules! gathered_tiles {
+    ($wt:expr, $b:expr, $x:expr, $z:expr) => {{
+        let (wt, x) = ($wt, $x);
+        let mut nonzero = [0u16; I];
+        let nonzero = nonzero_indices(x, &mut nonzero);
+        input_major_tiles(
+            $b,
+            $z,
+            nonzero.iter().filter_map(|&i| {
+                let i = usize::from(i);
+                Some((wt.get(i)?, x.get(i)?))
+            }),
+        );
+    }};
+}
+
 /// [`affine_input_major`] for inputs that are mostly zero, as a camera's dark pixels are: an
 /// input equal to zero (+0 or −0) is skipped. With finite weights the bits are the same: the
 /// skipped term w·0 is ±0, a sum started at +0 is never −0 (round to nearest gives −0 only for
@@ -311,16 +332,7 @@ pub fn affine_input_major_skipping_zeros<S: Scalar, const I: usize, const O: usi
     if I > 1 << 16 || zero_count(x) * 4 < I {
         return affine_input_major(wt, b, x, z);
     }
-    let mut nonzero = [0u16; I];
-    let nonzero = nonzero_indices(x, &mut nonzero);
-    input_major_tiles(
-        b,
-        z,
-        nonzero.iter().filter_map(|&i| {
-            let i = usize::from(i);
-            Some((wt.get(i)?, x.get(i)?))
-        }),
-    );
+    gathered_tiles!(wt, b, x, z);
 }
 
 /// How many entries of `x` are zero (+0 or −0).
@@ -332,12 +344,12 @@ pub(crate) fn zero_count<S: Scalar, const I: usize>(x: &[S; I]) -> usize {
 /// [`affine_input_major_skipping_zeros`] with the number of zero inputs already counted
 /// ([`zero_count`]), for a batch whose inputs were counted together.
 ///
-/// It repeats the gather and the tiles rather than share them with
-/// [`affine_input_major_skipping_zeros`]: each way of sharing them that was tried made one of
-/// the two slower — a call of this function with a fresh count cost the Cortex-M4F 720 more
-/// instructions for a digit (45,800 against 45,080), and a shared `#[inline(always)]` tail cost
-/// the host's batched forward about a tenth of its speed (784-50-10 SGD, 414–418k against
-/// 485k samples/s, alternated runs).
+/// It shares the gather and the tiles with [`affine_input_major_skipping_zeros`] through a
+/// macro that writes them out in each: the two ways of sharing them as functions that were tried
+/// each made one of the two slower — a call of this function with a fresh count cost the
+/// Cortex-M4F 720 more instructions for a digit (45,800 against 45,080), and a shared
+/// `#[inline(always)]` tail cost the host's batched forward about a tenth of its speed
+/// (784-50-10 SGD, 414–418k against 485k samples/s, alternated runs).
 #[inline]
 pub(crate) fn affine_input_major_skipping_counted_zeros<
     S: Scalar,
@@ -353,16 +365,7 @@ pub(crate) fn affine_input_major_skipping_counted_zeros<
     if I > 1 << 16 || zeros * 4 < I {
         return affine_input_major(wt, b, x, z);
     }
-    let mut nonzero = [0u16; I];
-    let nonzero = nonzero_indices(x, &mut nonzero);
-    input_major_tiles(
-        b,
-        z,
-        nonzero.iter().filter_map(|&i| {
-            let i = usize::from(i);
-            Some((wt.get(i)?, x.get(i)?))
-        }),
-    );
+    gathered_tiles!(wt, b, x, z);
 }
 
 /// The indices of the nonzero entries of `x`, ascending, gathered into `buf`; returns them as a
