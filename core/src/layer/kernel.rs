@@ -34,16 +34,16 @@ pub const BLOCK: usize = 16;
 /// Lanes of one accumulator row: 16 adjacent outputs, inputs or samples.
 const LANES: usize = 16;
 
-/// Rows of a batched tile (see the SSE2 / scalar variant).
-#[cfg(target_feature = "avx512f")]
-pub const ROWS: usize = 4;
-/// Rows of a batched tile (see the AVX-512 variant).
-#[cfg(all(target_feature = "avx2", not(target_feature = "avx512f")))]
+/// Rows of a batched tile with AVX2 or AVX-512 (see the SSE2 / scalar variant).
+#[cfg(target_feature = "avx2")]
 pub const ROWS: usize = 4;
 /// Rows of a batched tile: enough independent accumulators (`ROWS · 16 / lanes per register`)
-/// to hide the add latency — 2 with SSE2 or a scalar FPU, 4 with AVX2, 8 with AVX-512. It only
-/// changes how many chains run side by side, never the order within a chain, so every choice
-/// gives the same bits.
+/// to hide the add latency — 2 with SSE2 or a scalar FPU, 4 with AVX2. It only changes how many
+/// chains run side by side, never the order within a chain, so every choice gives the same bits.
+///
+/// AVX-512 keeps 4: built with `-C target-cpu=znver5` (rustc 1.95), 8 rows — or 4 rows of 32
+/// lanes — made LLVM vectorise the tiles across their rows and write them back with scatter
+/// stores, and the 784-100-10 step ran 10× slower (docs/BENCHMARKS.md, "What limits each").
 #[cfg(not(target_feature = "avx2"))]
 pub const ROWS: usize = 2;
 
