@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release -p host-harness --example parallel_phases -- [--data DIR] [--steps N]
 //! ```
-//! For each network (first layer `SparseInputDense`, batch 100): one whole single-thread step;
+//! For each network (first layer `SparseInputDense`, and 784-100-10 also with `Dense`; batch
+//! 100): one whole single-thread step;
 //! one 50-sample shard's gradient alone; the two shards' gradients at once; the combination of the
 //! two gradients with the optimizer update, on one thread and split over two. µs per step, mean
 //! of N steps after as many warm-up steps.
@@ -25,6 +26,7 @@ use stacknn::{Network, TrainState};
 
 type SparseMlp<const H: usize> =
     Chain<SparseInputDense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
+type DenseMlp<const H: usize> = Chain<Dense<f32, 784, H, Relu>, Dense<f32, H, 10, Identity>>;
 
 /// rayon's own join: the thread done first waits in rayon, and may fall asleep.
 struct RayonJoin;
@@ -142,6 +144,7 @@ fn main() {
     let (xs, ys) = (set.images_f32(), set.labels.clone());
     println!("| network | joins | 1-thread step | 1 shard's gradient | 2 shards at once | combine + update, 1 thread | … on 2 threads |");
     println!("|---|---|---|---|---|---|---|");
+    report::<DenseMlp<100>, _>("784-100-10 Adam, `Dense`", &xs, &ys, Adam::new(1e-3), steps);
     report::<SparseMlp<100>, _>("784-100-10 Adam", &xs, &ys, Adam::new(1e-3), steps);
     report::<SparseMlp<50>, _>("784-50-10 SGD", &xs, &ys, Sgd::new(0.1), steps);
     report::<SparseMlp<1000>, _>("784-1000-10 SGD", &xs, &ys, Sgd::new(0.1), steps / 5);
