@@ -77,8 +77,8 @@ impl<S: Scalar, const N: usize> Target<S, [S; N]> for u8 {
 ///
 /// Stack during a step with `CH > 1` (the batched kernels work on blocks of 16 samples): for each
 /// [`Chain`](crate::layer::Chain) `16·(size_of caches + 2·size_of hidden)`; for each dense layer
-/// `S::BYTES·(16 + ROWS)·I` in the forward pass and `S::BYTES·16·O` in the backward pass
-/// ([`ROWS`](crate::layer::kernel::ROWS) = 2 to 4); `CH = 1` needs none of these.
+/// `S::BYTES·16·I` in the forward pass and `S::BYTES·16·O` in the backward pass; `CH = 1` needs
+/// none of these.
 #[derive(FromZeros)]
 pub struct TrainState<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize = 1> {
     grad: L::Params<S>,
