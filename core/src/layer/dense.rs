@@ -25,6 +25,12 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 ///
 /// # Backward (vector-Jacobian product)
 /// With dz = J_f(z)ᵀ·dy: ∂L/∂W += dz·xᵀ, ∂L/∂b += dz, ∂L/∂x = Wᵀ·dz.
+///
+/// The batched backward ([`Layer::backward_batch`]) may leave out the ∂L/∂W terms of a zero
+/// dz\[o\] (the outputs a ReLU switched off; [`kernel::SKIP_ZERO_DZ`]). Those terms are ±0 for
+/// finite inputs and change no entry of a gradient that holds no −0 — as a gradient zeroed with
+/// +0 and accumulated since never does — so the bits are still those of per-sample
+/// [`Layer::backward`] calls ([`kernel::weight_gradient_batch_skipping_zero_dz`]).
 #[derive(Debug, Clone, Copy, FromBytes, Immutable, KnownLayout)]
 #[repr(C)]
 pub struct Dense<S: Scalar, const I: usize, const O: usize, A = Identity> {
@@ -82,7 +88,9 @@ impl<S: Scalar, const I: usize, const O: usize, A: Copy> Dense<S, I, O, A> {
 
 impl<S: Scalar, const I: usize, const O: usize, A: Activation<S>> Dense<S, I, O, A> {
     /// The batched backward pass in blocks of [`kernel::BLOCK`] samples: dz for the block, then
-    /// its weight and input gradients. Stack: `S::BYTES · O · BLOCK` bytes for dz.
+    /// its weight gradient (without the terms of zero dz where [`kernel::SKIP_ZERO_DZ`] and a
+    /// quarter of the block's dz are zero) and input gradient. Stack: `S::BYTES · O · BLOCK`
+    /// bytes for dz, and `4 · O` for the skipping kernel's sample masks.
     #[inline(never)]
     fn backward_blocks<M: Math<S>>(
         &self,
@@ -107,7 +115,18 @@ impl<S: Scalar, const I: usize, const O: usize, A: Activation<S>> Dense<S, I, O,
                 n += 1;
             }
             let dzb = dz.get(..n).unwrap_or(&[]);
-            kernel::weight_gradient_batch(&mut grad.weight, &mut grad.bias, dzb, xb);
+            let skip = kernel::SKIP_ZERO_DZ
+                && 4 * dzb.iter().flatten().filter(|&&e| e == S::ZERO).count() >= n * O;
+            if skip {
+                kernel::weight_gradient_batch_skipping_zero_dz(
+                    &mut grad.weight,
+                    &mut grad.bias,
+                    dzb,
+                    xb,
+                );
+            } else {
+                kernel::weight_gradient_batch(&mut grad.weight, &mut grad.bias, dzb, xb);
+            }
             if let Some(dx) = dx.as_deref_mut() {
                 if let Some(dxb) = dx.get_mut(start..start + n) {
                     kernel::input_gradient_batch(&self.weight, dzb, dxb);
