@@ -1102,21 +1102,42 @@ mod tests {
         );
 
         // Weight gradient, accumulated onto a non-zero gradient.
-        let mut g_ref: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
-        fill(g_ref.as_flattened_mut(), seed + 4);
-        let mut gb_ref = [0.0f32; O];
-        fill(&mut gb_ref, seed + 5);
-        let mut g = g_ref.clone();
-        let mut gb = gb_ref;
-        for (d, x) in dz.iter().zip(&xs) {
-            reference::weight_gradient(&mut g_ref, &mut gb_ref, d, x);
-        }
-        weight_gradient_batch(&mut g, &mut gb, &dz, &xs);
+        let mut g0: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        fill(g0.as_flattened_mut(), seed + 4);
+        let mut gb0 = [0.0f32; O];
+        fill(&mut gb0, seed + 5);
+        let ((g, gb), (g_ref, gb_ref)) =
+            weight_gradients(weight_gradient_batch, &g0, gb0, &dz, &xs);
         assert!(
             bits_eq(g.as_flattened(), g_ref.as_flattened()),
             "dW {I}x{O} n={n}"
         );
         assert!(bits_eq(&gb, &gb_ref), "db {I}x{O} n={n}");
+    }
+
+    /// A weight gradient and its bias gradient.
+    type Gradients<const I: usize, const O: usize> = (Box<[[f32; I]; O]>, [f32; O]);
+
+    /// A weight-gradient kernel: `(g, gb, dz, xs)`.
+    type WeightKernel<const I: usize, const O: usize> =
+        fn(&mut [[f32; I]; O], &mut [f32; O], &[[f32; O]], &[[f32; I]]);
+
+    /// `kernel` and the plain loops, each adding the batch's terms to a copy of `g0`, `gb0`:
+    /// `((kernel's g, gb), (plain g, gb))`.
+    fn weight_gradients<const I: usize, const O: usize>(
+        kernel: WeightKernel<I, O>,
+        g0: &[[f32; I]; O],
+        gb0: [f32; O],
+        dz: &[[f32; O]],
+        xs: &[[f32; I]],
+    ) -> (Gradients<I, O>, Gradients<I, O>) {
+        let (mut g, mut gb): Gradients<I, O> = (Box::new(*g0), gb0);
+        let (mut g_ref, mut gb_ref): Gradients<I, O> = (Box::new(*g0), gb0);
+        for (d, x) in dz.iter().zip(xs) {
+            reference::weight_gradient(&mut g_ref, &mut gb_ref, d, x);
+        }
+        kernel(&mut g, &mut gb, dz, xs);
+        ((g, gb), (g_ref, gb_ref))
     }
 
     /// [`weight_gradient_batch_skipping_zero_dz`] against the plain loops (every term added),
@@ -1139,21 +1160,16 @@ mod tests {
                 _ => r.uniform_in(-1.0, 1.0),
             };
         }
-        let mut g_ref: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
-        for v in g_ref.as_flattened_mut() {
+        let mut g0: Box<[[f32; I]; O]> = Box::new([[0.0; I]; O]);
+        for v in g0.as_flattened_mut() {
             *v = if r.uniform_in(0.0f32, 1.0) < 0.3 {
                 0.0
             } else {
                 r.uniform_in(-1.0, 1.0)
             };
         }
-        let mut gb_ref = [0.25f32; O];
-        let mut g = g_ref.clone();
-        let mut gb = gb_ref;
-        for (d, x) in dz.iter().zip(&xs) {
-            reference::weight_gradient(&mut g_ref, &mut gb_ref, d, x);
-        }
-        weight_gradient_batch_skipping_zero_dz(&mut g, &mut gb, &dz, &xs);
+        let skipping = weight_gradient_batch_skipping_zero_dz::<f32, I, O>;
+        let ((g, gb), (g_ref, gb_ref)) = weight_gradients(skipping, &g0, [0.25; O], &dz, &xs);
         assert!(
             bits_eq(g.as_flattened(), g_ref.as_flattened()),
             "dW skipping {I}x{O} n={n}"
@@ -1164,20 +1180,19 @@ mod tests {
         if let Some(x) = xs.last_mut() {
             x[I / 2] = f32::INFINITY;
         }
-        let mut g2 = g_ref.clone();
-        let mut gb2 = gb_ref;
-        for (d, x) in dz.iter().zip(&xs) {
-            reference::weight_gradient(&mut g_ref, &mut gb_ref, d, x);
-        }
-        weight_gradient_batch_skipping_zero_dz(&mut g2, &mut gb2, &dz, &xs);
+        let ((g, _), (g_ref, _)) = weight_gradients(skipping, &g0, [0.25; O], &dz, &xs);
         let same = |a: &[f32], b: &[f32]| {
             a.iter()
                 .zip(b)
                 .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
         };
         assert!(
-            same(g2.as_flattened(), g_ref.as_flattened()),
+            same(g.as_flattened(), g_ref.as_flattened()),
             "dW skipping, infinite input, {I}x{O} n={n}"
+        );
+        assert!(
+            g_ref.as_flattened().iter().any(|v| v.is_nan()),
+            "the infinite input makes some plain-loop entry NaN"
         );
     }
 
