@@ -795,13 +795,14 @@ const SKIP_BLOCK: usize = 32;
 pub const SKIP_ZERO_DZ: bool = cfg!(not(target_feature = "avx2"));
 
 /// [`weight_gradient_batch`] without the terms whose `dz[s][o]` is ±0 — the outputs a ReLU
-/// switched off (about half of them for a trained MNIST layer).
+/// switched off (20–50 % of them in the first layer of a 784-100-10 network training on MNIST).
 ///
 /// For up to 32 samples at a time, each gradient row o gets a bit mask of the samples with
 /// `dz[s][o] ≠ 0`; then, for each tile of `ROWS · 16` inputs and each row in turn, the row's
-/// tile is held in registers while the marked samples' terms are added in sample order. A skipped term is `±0 · x[s][i] = ±0` when
-/// `x[s][i]` is finite, and adding ±0 changes no entry except −0 (−0 + +0 = +0); an entry that
-/// started at +0 is never −0 (x + y = −0 only when both are −0). So the result is
+/// tile is held in registers while the marked samples' terms are added in sample order. A
+/// skipped term is `±0 · x[s][i] = ±0` when `x[s][i]` is finite, and adding ±0 changes no entry
+/// except −0 (−0 + +0 = +0); an entry that started at +0 is never −0 (x + y = −0 only when both
+/// are −0). So the result is
 /// [`weight_gradient_batch`]'s, bit for bit, when **`g` has no −0 entry** — true of a gradient
 /// zeroed with +0 and only accumulated since, as every trainer here keeps it. If any `x[s][i]`
 /// is NaN or ±∞ (where `0 · x` is NaN) the whole batch goes through [`weight_gradient_batch`].
@@ -848,10 +849,7 @@ pub fn weight_gradient_batch_skipping_zero_dz<S: Scalar, const I: usize, const O
                     continue;
                 };
                 let mut acc = *tile;
-                let mut m = mask;
-                while m != 0 {
-                    let s = m.trailing_zeros() as usize;
-                    m &= m - 1;
+                for s in marked(mask) {
                     let e = dzc.get(s).and_then(|d| d.get(o));
                     let seg = xc
                         .get(s)
@@ -870,10 +868,7 @@ pub fn weight_gradient_batch_skipping_zero_dz<S: Scalar, const I: usize, const O
         if full < I {
             for (o, (row, &mask)) in g.iter_mut().zip(&masks).enumerate() {
                 let tail = row.get_mut(full..).unwrap_or(&mut []);
-                let mut m = mask;
-                while m != 0 {
-                    let s = m.trailing_zeros() as usize;
-                    m &= m - 1;
+                for s in marked(mask) {
                     let e = dzc.get(s).and_then(|d| d.get(o));
                     let seg = xc.get(s).and_then(|x| x.get(full..));
                     if let (Some(&e), Some(seg)) = (e, seg) {
@@ -885,6 +880,18 @@ pub fn weight_gradient_batch_skipping_zero_dz<S: Scalar, const I: usize, const O
             }
         }
     }
+}
+
+/// The positions of the set bits of `mask`, lowest first.
+#[inline]
+fn marked(mut mask: u32) -> impl Iterator<Item = usize> {
+    core::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let s = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            s
+        })
+    })
 }
 
 /// One sample's `g[o][i] += dz[o]·x[i]`, `gb[o] += dz[o]` on a scalar FPU: 16 inputs are held in
