@@ -598,7 +598,8 @@ fn affine_block<S: Scalar, const I: usize, const O: usize, const NB: usize, cons
         let mut acc = [[S::ZERO; NB]; R];
         for (i, xr) in xt.iter().enumerate() {
             for (a, row) in acc.iter_mut().zip(rb) {
-                let wv = row[i];
+                // In bounds (i < I): no panic path, and no check left after optimisation.
+                let wv = row.get(i).copied().unwrap_or(S::ZERO);
                 for (p, &xv) in a.iter_mut().zip(xr) {
                     *p += wv * xv;
                 }
