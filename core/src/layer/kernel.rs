@@ -717,8 +717,7 @@ pub fn weight_gradient_batch<S: Scalar, const I: usize, const O: usize>(
     dz: &[[S; O]],
     xs: &[[S; I]],
 ) {
-    let n = dz.len().min(xs.len());
-    let (dz, xs) = (dz.get(..n).unwrap_or(&[]), xs.get(..n).unwrap_or(&[]));
+    let (dz, xs) = paired(dz, xs);
     #[cfg(target_arch = "arm")]
     if let ([d], [x]) = (dz, xs) {
         weight_gradient_one(g, gb, d, x);
@@ -817,8 +816,7 @@ pub fn weight_gradient_batch_skipping_zero_dz<S: Scalar, const I: usize, const O
     dz: &[[S; O]],
     xs: &[[S; I]],
 ) {
-    let n = dz.len().min(xs.len());
-    let (dz, xs) = (dz.get(..n).unwrap_or(&[]), xs.get(..n).unwrap_or(&[]));
+    let (dz, xs) = paired(dz, xs);
     if !xs.iter().flatten().all(|v| v.is_finite()) {
         weight_gradient_batch(g, gb, dz, xs);
         return;
@@ -881,6 +879,13 @@ pub fn weight_gradient_batch_skipping_zero_dz<S: Scalar, const I: usize, const O
             }
         }
     }
+}
+
+/// The samples both slices hold: their first `min(a.len(), b.len())` elements.
+#[inline]
+fn paired<'a, A, B>(a: &'a [A], b: &'a [B]) -> (&'a [A], &'a [B]) {
+    let n = a.len().min(b.len());
+    (a.get(..n).unwrap_or(&[]), b.get(..n).unwrap_or(&[]))
 }
 
 /// The positions of the set bits of `mask`, lowest first.
