@@ -187,6 +187,108 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         Ok(total / n)
     }
 
+    /// [`TrainState::gradients`] for `inputs`, one part of a batch of `batch_len` samples shared
+    /// between several states (threads), with the first layer's weight gradient deferred
+    /// ([`Layer::DEFERRED_ROWS`]): returns this part's share of the batch-mean loss,
+    /// `Σ ℓ / batch_len`, and holds the gradient of that share (each sample's ∂L/∂y is its loss
+    /// gradient divided by `batch_len`) except for the deferred rows, which it neither zeroes nor
+    /// writes. Each sample's terms of those rows are left in the chunk for
+    /// [`TrainState::deferred_weight_gradient`], called with the same `inputs`.
+    ///
+    /// Adding the parts' gradients in order with [`TrainState::apply_deferred_gradient_with`],
+    /// after the deferred rows were summed over the whole batch by rows, gives a step whose
+    /// first-layer weight gradient has the bits of [`TrainState::gradients`] on the whole batch.
+    ///
+    /// Errors: those of [`TrainState::gradients`]; [`Error::InvalidParameter`] if the network
+    /// defers nothing, if `inputs` has more than `CH` samples (all of them must stay in the
+    /// chunk) or if `batch_len` is smaller than `inputs`.
+    pub fn gradients_deferred<M, Lo, T>(
+        &mut self,
+        net: &Network<S, L, M>,
+        loss: &Lo,
+        inputs: &[L::Input],
+        targets: &[T],
+        batch_len: usize,
+    ) -> Result<S, Error>
+    where
+        M: Math<S>,
+        Lo: Loss<S>,
+        T: Target<S, L::Output>,
+    {
+        if inputs.is_empty() {
+            return Err(Error::EmptyBatch);
+        }
+        if inputs.len() != targets.len() {
+            return Err(Error::BatchLengthMismatch {
+                inputs: inputs.len(),
+                targets: targets.len(),
+            });
+        }
+        if L::DEFERRED_ROWS == 0 {
+            return Err(Error::InvalidParameter("deferred rows"));
+        }
+        if inputs.len() > CH || batch_len < inputs.len() {
+            return Err(Error::InvalidParameter("batch_len"));
+        }
+        for t in targets {
+            t.write_to(&mut self.target)?;
+        }
+        let mut slice = 0;
+        self.grad.for_each_slice_mut(&mut |g| {
+            if slice != 0 {
+                g.fill(S::ZERO);
+            }
+            slice += 1;
+        });
+        let n = S::from_usize(batch_len);
+        let k = inputs.len();
+        let (Some(cache), Some(out), Some(dy)) = (
+            self.cache.get_mut(..k),
+            self.out.get_mut(..k),
+            self.dy.get_mut(..k),
+        ) else {
+            return Err(Error::InvalidParameter("batch_len"));
+        };
+        net.layers.forward_batch::<M>(inputs, cache, out);
+        let mut total = S::ZERO;
+        for ((t, out), dy) in targets.iter().zip(out.iter()).zip(dy.iter_mut()) {
+            t.write_to(&mut self.target)?;
+            total +=
+                loss.value_grad::<M>(out.as_slice(), self.target.as_slice(), dy.as_mut_slice());
+            for d in dy.as_mut_slice() {
+                *d /= n;
+            }
+        }
+        net.layers
+            .backward_batch_deferred::<M>(inputs, cache, out, dy, &mut self.grad);
+        Ok(total / n)
+    }
+
+    /// Adds the deferred first-layer weight-gradient terms of the samples of the last
+    /// [`TrainState::gradients_deferred`] (`inputs` are the same inputs again), sample by sample
+    /// in order, to `rows`: rows `first_row..` of that gradient, in the layout of
+    /// [`TrainState::deferred_grad_mut`]. Called for every part of a batch in batch order on
+    /// the same rows (starting from zeros), it gives those rows the bits
+    /// [`TrainState::gradients`] gives them for the whole batch.
+    pub fn deferred_weight_gradient<M: Math<S>>(
+        &self,
+        net: &Network<S, L, M>,
+        inputs: &[L::Input],
+        first_row: usize,
+        rows: &mut [S],
+    ) {
+        net.layers
+            .deferred_weight_gradient(inputs.iter().zip(self.cache.iter()), first_row, rows);
+    }
+
+    /// The deferred first-layer weight gradient within the held gradient
+    /// ([`Layer::deferred_weight_grad`]; [`Layer::DEFERRED_ROWS`] rows), to be filled by rows
+    /// through [`TrainState::deferred_weight_gradient`] before
+    /// [`TrainState::apply_deferred_gradient_with`].
+    pub fn deferred_grad_mut(&mut self) -> &mut [S] {
+        L::deferred_weight_grad(&mut self.grad)
+    }
+
     /// One training step on a batch: the batch-mean loss and its gradient, then one optimizer
     /// update. Returns the loss (before the update).
     ///
@@ -254,8 +356,40 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         value: S,
         join: &J,
     ) -> Result<S, Error> {
+        self.apply_parts_with(net, parts, false, optimizer, value, join)
+    }
+
+    /// The step of a batch computed in parts by [`TrainState::gradients_deferred`]: the held
+    /// gradient's deferred rows ([`TrainState::deferred_grad_mut`], filled by
+    /// [`TrainState::deferred_weight_gradient`]) are kept as they are, every other entry is
+    /// set to `0 + w₀·g₀ + w₁·g₁ + …` over `parts = [(g₀, w₀), …]` in order (the parts of
+    /// [`TrainState::gradients_deferred`] are already divided by the batch length: wₖ = 1);
+    /// then the finite check and the update of [`TrainState::apply_weighted_gradient_with`],
+    /// with the same rejection.
+    pub fn apply_deferred_gradient_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        parts: &[(&L::Params<S>, S)],
+        optimizer: &O,
+        value: S,
+        join: &J,
+    ) -> Result<S, Error> {
+        self.apply_parts_with(net, parts, L::DEFERRED_ROWS > 0, optimizer, value, join)
+    }
+
+    /// `apply_weighted_gradient_with`, the first slice of the held gradient kept as it is if
+    /// `keep`.
+    fn apply_parts_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        parts: &[(&L::Params<S>, S)],
+        keep: bool,
+        optimizer: &O,
+        value: S,
+        join: &J,
+    ) -> Result<S, Error> {
         if optimizer.uses_rng() || parts.is_empty() {
-            self.set_weighted_gradient_with(net, parts, join);
+            self.set_parts_with(net, parts, keep, join);
             return self.apply_gradient_with(net, optimizer, value, join);
         }
         check_step(optimizer, value)?;
@@ -268,6 +402,11 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
             let mut slice = 0;
             net.layers
                 .for_each_param::<S>(g0, &mut self.grad, &mut |_, a, acc| {
+                    if keep && slice == 0 {
+                        finite &= finite_split(join, acc);
+                        slice += 1;
+                        return;
+                    }
                     // The matching slice of g₁: the same type, walked in the same order.
                     let mut k = 0;
                     g1.for_each_slice(&mut |b| {
@@ -287,8 +426,16 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         }
         for (k, &(g, w)) in parts.iter().enumerate().skip(fused) {
             let first = k == 0;
+            let mut slice = 0;
             net.layers
                 .for_each_param::<S>(g, &mut self.grad, &mut |_, g, acc| {
+                    slice += 1;
+                    if keep && slice == 1 {
+                        if first {
+                            finite &= finite_split(join, acc);
+                        }
+                        return;
+                    }
                     let ok = split_fold(join, acc, g, &|acc: &mut [S], g: &[S]| {
                         for (a, &g) in acc.iter_mut().zip(g) {
                             *a = if first { S::ZERO } else { *a } + w * g;
@@ -375,13 +522,36 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         parts: &[(&L::Params<S>, S)],
         join: &J,
     ) {
+        self.set_parts_with(net, parts, false, join);
+    }
+
+    /// `set_weighted_gradient_with`, the first slice of the held gradient kept as it is if
+    /// `keep`.
+    fn set_parts_with<M: Math<S>, J: Join + Sync>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        parts: &[(&L::Params<S>, S)],
+        keep: bool,
+        join: &J,
+    ) {
         if parts.is_empty() {
-            self.grad.zero();
+            let mut slice = 0;
+            self.grad.for_each_slice_mut(&mut |g| {
+                if !(keep && slice == 0) {
+                    g.fill(S::ZERO);
+                }
+                slice += 1;
+            });
         }
         for (k, &(g, w)) in parts.iter().enumerate() {
             let first = k == 0;
+            let mut slice = 0;
             net.layers
                 .for_each_param::<S>(g, &mut self.grad, &mut |_, g, acc| {
+                    slice += 1;
+                    if keep && slice == 1 {
+                        return;
+                    }
                     split_mut(join, acc, g, &|acc: &mut [S], g: &[S]| {
                         for (a, &g) in acc.iter_mut().zip(g) {
                             *a = if first { S::ZERO } else { *a } + w * g;
@@ -645,6 +815,171 @@ mod tests {
             assert_eq!(runs[0], runs[2], "{}: split, two threads", opt.name());
             assert_eq!(runs[0], runs[3], "{}: fused, two threads", opt.name());
         }
+    }
+
+    /// The gradient of every slice of a network, as bits, in `for_each_slice` order.
+    fn slices<L: Layer<f32>>(g: &L::Params<f32>) -> Vec<Vec<u32>> {
+        let mut v = Vec::new();
+        g.for_each_slice(&mut |s| v.push(s.iter().map(|x| x.to_bits()).collect()));
+        v
+    }
+
+    /// A batch computed in parts with the first layer's weight gradient deferred, and its rows
+    /// summed over the whole batch in uneven pieces: those rows have the bits of `gradients` on
+    /// the whole batch, and so do the weights the step updates from them; the other slices are
+    /// the parts added in order. With one part, every slice and the loss have the whole batch's
+    /// bits. Both input-major first layers, on inputs a third of them zero.
+    #[test]
+    fn deferred_rows_have_the_bits_of_the_whole_batch() {
+        use crate::layer::{SparseInputDense, TransposedDense};
+        type Rest = Chain<Dense<f32, 9, 7, Tanh>, Dense<f32, 7, 3>>;
+        fn check<F>(cuts: &[usize])
+        where
+            F: Layer<f32, Input = [f32; 13], Output = [f32; 9]> + FromZeros,
+        {
+            type Net<F> = Chain<F, Rest>;
+            assert_eq!(<Net<F> as Layer<f32>>::DEFERRED_ROWS, 13);
+            let (mut xs, ts) = data(12, 4);
+            for (k, x) in xs.iter_mut().enumerate() {
+                for (i, v) in x.iter_mut().enumerate() {
+                    if (i + k) % 3 == 0 {
+                        *v = 0.0;
+                    }
+                }
+            }
+            let mut net = Network::<f32, Net<F>>::new_zeroed();
+            net.init(6);
+            let mut whole = Box::new(TrainState::<f32, Net<F>, Sgd<f32>>::new(0));
+            let value = whole
+                .gradients(&net, &SoftmaxCrossEntropy, &xs, &ts)
+                .unwrap();
+            let expected = slices::<Net<F>>(whole.grad());
+            let mut reference = Network::<f32, Net<F>>::new_zeroed();
+            reference.init(6);
+            whole
+                .apply_gradient(&mut reference, &Sgd::new(0.1), value)
+                .unwrap();
+
+            type Part<F> = TrainState<f32, Net<F>, Sgd<f32>, 16>;
+            let mut parts: Vec<Box<Part<F>>> = Vec::new();
+            let mut total = 0.0;
+            let bounds: Vec<usize> = core::iter::once(0).chain(cuts.iter().copied()).collect();
+            for w in bounds.windows(2) {
+                let mut p = Box::new(TrainState::new(0));
+                let (x, t) = (&xs[w[0]..w[1]], &ts[w[0]..w[1]]);
+                total += p
+                    .gradients_deferred(&net, &SoftmaxCrossEntropy, x, t, 12)
+                    .unwrap();
+                parts.push(p);
+            }
+            let mut main = Box::new(TrainState::<f32, Net<F>, Sgd<f32>>::new(0));
+            let rows = main.deferred_grad_mut();
+            assert_eq!(rows.len(), 13 * 9);
+            rows.fill(f32::NAN);
+            let (a, rest) = rows.split_at_mut(4 * 9);
+            let (b, c) = rest.split_at_mut(9);
+            for (first, piece) in [(0, a), (4, b), (5, c)] {
+                piece.fill(0.0);
+                for (p, w) in parts.iter().zip(bounds.windows(2)) {
+                    p.deferred_weight_gradient(&net, &xs[w[0]..w[1]], first, piece);
+                }
+            }
+            let weighted: Vec<_> = parts.iter().map(|p| (p.grad(), 1.0f32)).collect();
+            main.apply_deferred_gradient_with(
+                &mut net,
+                &weighted,
+                &Sgd::new(0.1),
+                total,
+                &Sequential,
+            )
+            .unwrap();
+            let got = slices::<Net<F>>(main.grad());
+            assert_eq!(got[0], expected[0], "deferred rows, parts {cuts:?}");
+            let mut w = Vec::new();
+            net.layers
+                .weights(&mut |s| w.push(s.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+            let mut r = Vec::new();
+            reference
+                .layers
+                .weights(&mut |s| r.push(s.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+            assert_eq!(w[0], r[0], "updated first-layer weights, parts {cuts:?}");
+            // The other slices: (0 + g₀) + g₁ + … worked here from the parts' own gradients.
+            let own: Vec<Vec<Vec<u32>>> =
+                parts.iter().map(|p| slices::<Net<F>>(p.grad())).collect();
+            for (k, g) in got.iter().enumerate().skip(1) {
+                let sum: Vec<u32> = (0..g.len())
+                    .map(|e| {
+                        own.iter()
+                            .fold(0.0f32, |a, p| a + f32::from_bits(p[k][e]))
+                            .to_bits()
+                    })
+                    .collect();
+                assert_eq!(*g, sum, "slice {k}, parts {cuts:?}");
+                for (&a, &b) in g.iter().zip(&expected[k]) {
+                    let (a, b) = (f32::from_bits(a), f32::from_bits(b));
+                    assert!(
+                        (a - b).abs() <= 1e-6 * (1.0 + b.abs()),
+                        "slice {k}: {a} vs {b}"
+                    );
+                }
+            }
+            if cuts == [12] {
+                assert_eq!(got, expected, "one part");
+                assert_eq!(total.to_bits(), value.to_bits(), "one part's loss");
+                assert_eq!(w, r, "one part's step");
+            }
+        }
+        for cuts in [&[12][..], &[5, 6, 12], &[1, 12]] {
+            check::<SparseInputDense<f32, 13, 9, Relu>>(cuts);
+            check::<TransposedDense<f32, 13, 9, Relu>>(cuts);
+        }
+    }
+
+    /// What `gradients_deferred` refuses, changing nothing; and a non-finite deferred row
+    /// rejects the step with the network and the step counter as they were.
+    #[test]
+    fn deferred_steps_reject_what_they_cannot_do() {
+        use crate::layer::SparseInputDense;
+        type Sparse = Chain<SparseInputDense<f32, 13, 9, Relu>, Dense<f32, 9, 3>>;
+        let (xs, ts) = data(6, 2);
+        let mut dense = Network::<f32, Mlp>::new_zeroed();
+        dense.init(1);
+        let mut d = Box::new(TrainState::<f32, Mlp, Sgd<f32>, 8>::new(0));
+        let e = d.gradients_deferred(&dense, &SoftmaxCrossEntropy, &xs, &ts, 6);
+        assert_eq!(e, Err(Error::InvalidParameter("deferred rows")));
+        assert!(<Mlp as Layer<f32>>::DEFERRED_ROWS == 0 && d.deferred_grad_mut().is_empty());
+        let mut net = Network::<f32, Sparse>::new_zeroed();
+        net.init(1);
+        let mut p = Box::new(TrainState::<f32, Sparse, Sgd<f32>, 4>::new(0));
+        let e = p.gradients_deferred(&net, &SoftmaxCrossEntropy, &xs, &ts, 6);
+        assert_eq!(
+            e,
+            Err(Error::InvalidParameter("batch_len")),
+            "more than CH samples"
+        );
+        let e = p.gradients_deferred(&net, &SoftmaxCrossEntropy, &xs[..3], &ts[..3], 2);
+        assert_eq!(
+            e,
+            Err(Error::InvalidParameter("batch_len")),
+            "a batch shorter than its part"
+        );
+        let v = p.gradients_deferred(&net, &SoftmaxCrossEntropy, &xs[..3], &ts[..3], 3);
+        let before = weights(&net);
+        let mut main = Box::new(TrainState::<f32, Sparse, Adam<f32>>::new(0));
+        let rows = main.deferred_grad_mut();
+        rows.fill(0.0);
+        p.deferred_weight_gradient(&net, &xs[..3], 0, rows);
+        rows[40] = f32::INFINITY;
+        let e = main.apply_deferred_gradient_with(
+            &mut net,
+            &[(p.grad(), 1.0)],
+            &Adam::new(0.01),
+            v.unwrap(),
+            &Threads,
+        );
+        assert_eq!(e, Err(Error::NonFiniteGradient));
+        assert_eq!(weights(&net), before);
+        assert_eq!(main.steps(), 0);
     }
 
     /// A non-finite gradient found in any piece rejects the split step and changes nothing.

@@ -12,6 +12,23 @@
 //! [`TrainState::step`] (the shard weight is 1); with more threads it differs from it by rounding
 //! only (the sum over the batch is grouped by shard).
 //!
+//! **First layer split by rows.** When the network's first layer can defer its weight gradient
+//! ([`Layer::DEFERRED_ROWS`]: a [`SparseInputDense`](stacknn::layer::SparseInputDense) or
+//! [`TransposedDense`](stacknn::layer::TransposedDense) first layer) and every shard fits in a
+//! chunk (`CH` samples), that gradient is not summed per shard and then combined: each thread
+//! computes its shard with it left out ([`TrainState::gradients_deferred`], ∂L/∂y divided by the
+//! batch length), then, after a hand-over, a contiguous share of its rows over the **whole
+//! batch**, in batch order ([`TrainState::deferred_weight_gradient`]), which is the order of
+//! one thread: those rows have the bits of [`TrainState::step`]. The other gradients are added
+//! in shard order, `(0 + g₀) + g₁ + …`. This leaves out the pass that read every shard's copy
+//! of the largest gradient (half of it from the other core's cache) and each thread's clearing
+//! of its copy: on 2 threads at batch 100, 784-1000-10 went from 1.8× to 1.9× its one-thread
+//! throughput (docs/BENCHMARKS.md). An output-major [`Dense`](stacknn::layer::Dense) first
+//! layer does not defer: each thread would read every sample's whole input for its rows, and
+//! that was slower than the combination it saves (1.6–1.75× against 1.8× at batch 100).
+//! [`ParallelTrainer::set_row_split`] turns the split off (the `stacknn` CLI does, so that its
+//! model files stay those of the output-major network, byte for byte).
+//!
 //! A step hands work between threads twice or more (the shards, then the pieces of the update).
 //! Each hand-over goes through [`join`], whose waiting side keeps looking for work instead of
 //! sleeping, and a training loop runs inside [`ParallelTrainer::run`] ([`run_awake`]), which
@@ -57,6 +74,7 @@ pub struct ParallelTrainer<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: us
     main: Box<TrainState<S, L, O, CH>>,
     workers: Vec<Box<TrainState<S, L, Sgd<S>, CH>>>,
     pool: std::sync::Arc<rayon::ThreadPool>,
+    row_split: bool,
 }
 
 /// Why a [`ParallelTrainer`] could not be built.
@@ -109,7 +127,15 @@ where
             main,
             workers,
             pool: std::sync::Arc::new(pool),
+            row_split: true,
         })
+    }
+
+    /// Whether a network whose first layer defers its weight gradient has it split between the
+    /// threads by rows, summed over the whole batch (on by default; see the module docs), or
+    /// summed per shard like every other gradient. The two differ by rounding only.
+    pub fn set_row_split(&mut self, on: bool) {
+        self.row_split = on;
     }
 
     /// The trainer's thread pool, to run a whole training loop on it (best through
@@ -175,6 +201,13 @@ where
         }
         let n = inputs.len();
         let ranges = shards(n, self.workers.len());
+        if self.row_split
+            && L::DEFERRED_ROWS > 0
+            && ranges.len() > 1
+            && ranges.iter().all(|r| r.len() <= CH)
+        {
+            return self.step_deferred(net, optimizer, loss, inputs, targets, &ranges);
+        }
         let (workers, main) = (&mut self.workers, &mut self.main);
         // The whole step runs inside the pool: the scope and the joins below are then cheap
         // pushes onto a worker's queue, not injections from outside.
@@ -203,6 +236,89 @@ where
                 }
             }
             main.apply_weighted_gradient_with(net, &parts, optimizer, value, &Rayon)
+        })
+    }
+}
+
+impl<S, L, O, const CH: usize> ParallelTrainer<S, L, O, CH>
+where
+    S: Scalar,
+    L: Layer<S>,
+    O: Optimizer<S>,
+{
+    /// [`ParallelTrainer::step`] with the first layer's weight gradient split by rows instead of
+    /// by samples: each thread runs its shard with that gradient deferred
+    /// ([`TrainState::gradients_deferred`]), then sums its share of the rows over the whole
+    /// batch in batch order ([`TrainState::deferred_weight_gradient`]), and the other
+    /// gradients are added in shard order ([`TrainState::apply_deferred_gradient_with`]).
+    fn step_deferred<M, Lo, T>(
+        &mut self,
+        net: &mut Network<S, L, M>,
+        optimizer: &O,
+        loss: &Lo,
+        inputs: &[L::Input],
+        targets: &[T],
+        ranges: &[core::ops::Range<usize>],
+    ) -> Result<S, Error>
+    where
+        M: Math<S>,
+        Lo: Loss<S> + Sync,
+        T: Target<S, L::Output> + Sync,
+        Network<S, L, M>: Sync,
+        L::Input: Sync,
+        TrainState<S, L, Sgd<S>, CH>: Send,
+    {
+        let n = inputs.len();
+        let (workers, main) = (&mut self.workers, &mut self.main);
+        self.pool.install(|| {
+            let shared: &Network<S, L, M> = net;
+            let mut results: Vec<Option<Result<S, Error>>> = vec![None; workers.len()];
+            let mut jobs: Vec<_> = workers
+                .iter_mut()
+                .zip(ranges)
+                .zip(results.iter_mut())
+                .filter(|((_, range), _)| !range.is_empty())
+                .collect();
+            for_each(&mut jobs, &|((w, range), r)| {
+                let (xs, ts) = (&inputs[(*range).clone()], &targets[(*range).clone()]);
+                **r = Some(w.gradients_deferred(shared, loss, xs, ts, n));
+            });
+            drop(jobs);
+            let mut value = S::ZERO;
+            for r in results.iter().flatten() {
+                value += (*r)?;
+            }
+            // The deferred rows, cut between the threads; each row summed over every shard.
+            let rows = L::DEFERRED_ROWS;
+            let dg = main.deferred_grad_mut();
+            let row_len = dg.len() / rows.max(1);
+            let mut pieces: Vec<(usize, &mut [S])> = Vec::with_capacity(workers.len());
+            let mut rest = dg;
+            let mut first = 0;
+            for (k, _) in workers.iter().enumerate() {
+                let end = rows * (k + 1) / workers.len();
+                let (piece, tail) = rest.split_at_mut((end - first) * row_len);
+                pieces.push((first, piece));
+                rest = tail;
+                first = end;
+            }
+            let workers: &Vec<_> = workers;
+            for_each(&mut pieces, &|(first, piece)| {
+                piece.fill(S::ZERO);
+                for (w, range) in workers.iter().zip(ranges) {
+                    if !range.is_empty() {
+                        w.deferred_weight_gradient(shared, &inputs[range.clone()], *first, piece);
+                    }
+                }
+            });
+            drop(pieces);
+            let parts: Vec<_> = workers
+                .iter()
+                .zip(ranges)
+                .filter(|(_, r)| !r.is_empty())
+                .map(|(w, _)| (w.grad(), S::ONE))
+                .collect();
+            main.apply_deferred_gradient_with(net, &parts, optimizer, value, &Rayon)
         })
     }
 }
@@ -460,6 +576,58 @@ mod tests {
             });
             assert_eq!(losses.len(), 6);
             assert_eq!(bits(&net), run(threads), "{threads} threads");
+        }
+    }
+
+    /// With a first layer that defers its weight gradient, a step on 2 or 3 threads sums that
+    /// gradient over the whole batch: the bits of one thread's; with the split turned off it
+    /// is summed per shard and differs by rounding; a run is reproducible either way.
+    #[test]
+    fn a_deferring_first_layer_gets_the_one_thread_gradient() {
+        use stacknn::layer::{ParamStore, SparseInputDense};
+        type Sparse = Chain<SparseInputDense<f32, 20, 16, Relu>, Dense<f32, 16, 4, Identity>>;
+        let (mut xs, ts) = data(37, 3);
+        for (k, x) in xs.iter_mut().enumerate() {
+            for (i, v) in x.iter_mut().enumerate() {
+                if (i * 3 + k) % 4 == 0 {
+                    *v = 0.0;
+                }
+            }
+        }
+        let first = |g: &<Sparse as Layer<f32>>::Params<f32>| {
+            let mut v = Vec::new();
+            g.for_each_slice(&mut |s| v.push(s.iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+            v.swap_remove(0)
+        };
+        let fresh = || {
+            let mut net = Network::<f32, Sparse>::new_zeroed();
+            net.init(4);
+            net
+        };
+        let mut one = TrainState::<f32, Sparse, Adam<f32>, 8>::new(1);
+        one.gradients(&fresh(), &SoftmaxCrossEntropy, &xs, &ts)
+            .unwrap();
+        for threads in [2, 3] {
+            let mut runs = Vec::new();
+            for split in [true, true, false] {
+                let mut net = fresh();
+                let mut tr =
+                    ParallelTrainer::<f32, Sparse, Adam<f32>, 64>::new(threads, 1).unwrap();
+                tr.set_row_split(split);
+                tr.step(&mut net, &Adam::new(0.01), &SoftmaxCrossEntropy, &xs, &ts)
+                    .unwrap();
+                let g = first(tr.state().grad());
+                assert_eq!(
+                    g == first(one.grad()),
+                    split,
+                    "{threads} threads, split {split}"
+                );
+                let mut w = Vec::new();
+                net.layers
+                    .weights(&mut |s| w.extend(s.iter().map(|x| x.to_bits())));
+                runs.push(w);
+            }
+            assert_eq!(runs[0], runs[1], "{threads} threads, reproducible");
         }
     }
 

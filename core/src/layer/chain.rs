@@ -48,6 +48,11 @@ where
         self.0.for_each_slice(f);
         self.1.for_each_slice(f);
     }
+    #[inline]
+    fn for_each_slice_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
+        self.0.for_each_slice_mut(f);
+        self.1.for_each_slice_mut(f);
+    }
 }
 
 /// What a [`Chain`] keeps between forward and backward: both layers' caches and the hidden vector
@@ -161,8 +166,37 @@ where
         if x.len() <= 1 {
             super::backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
         } else {
-            self.backward_blocks::<S, M>(x, cache, y, dy, dx, grad);
+            self.backward_blocks::<S, M>(x, cache, y, dy, dx, grad, false);
         }
+    }
+
+    const DEFERRED_ROWS: usize = A::DEFERRED_ROWS;
+
+    /// The second layer's [`Layer::backward_batch`], then the first layer's
+    /// [`Layer::backward_batch_deferred`], in blocks as [`Layer::backward_batch`].
+    fn backward_batch_deferred<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &[Self::Output],
+        dy: &[Self::Output],
+        grad: &mut Self::Params<S>,
+    ) {
+        self.backward_blocks::<S, M>(x, cache, y, dy, None, grad, true);
+    }
+
+    /// The first layer's.
+    fn deferred_weight_gradient<'a, It>(&self, samples: It, first_row: usize, rows: &mut [S])
+    where
+        It: Iterator<Item = (&'a Self::Input, &'a Self::Cache)>,
+    {
+        self.first
+            .deferred_weight_gradient(samples.map(|(x, c)| (x, &c.first)), first_row, rows);
+    }
+
+    /// The first layer's.
+    fn deferred_weight_grad(grad: &mut Self::Params<S>) -> &mut [S] {
+        A::deferred_weight_grad(&mut grad.0)
     }
 
     /// The second layer first (checked, then ∂L/∂h passed down), the first layer inside its
@@ -271,9 +305,11 @@ impl<A, B> Chain<A, B> {
 
     /// Batched backward in blocks of [`CHAIN_BLOCK`] samples: the cached values are swapped out
     /// of the [`ChainCache`]s into local arrays, used, and swapped back. Each parameter still
-    /// receives its per-sample contributions in batch order. Stack: as
+    /// receives its per-sample contributions in batch order. With `deferred`, the first layer
+    /// runs [`Layer::backward_batch_deferred`] (and `dx` is not written). Stack: as
     /// [`Chain::forward_blocks`] plus `CHAIN_BLOCK · size_of A::Output` for ∂L/∂hidden.
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn backward_blocks<S, M>(
         &self,
         x: &[A::Input],
@@ -282,6 +318,7 @@ impl<A, B> Chain<A, B> {
         dy: &[B::Output],
         mut dx: Option<&mut [A::Input]>,
         grad: &mut Pair<A::Params<S>, B::Params<S>>,
+        deferred: bool,
     ) where
         S: Scalar,
         M: Math<S>,
@@ -327,7 +364,10 @@ impl<A, B> Chain<A, B> {
                 if need_dh { Some(&mut *dh) } else { None },
                 &mut grad.1,
             );
-            if need_dh {
+            if need_dh && deferred {
+                self.first
+                    .backward_batch_deferred::<M>(xb, c1, h, dh, &mut grad.0);
+            } else if need_dh {
                 let dxb = dx.as_deref_mut().and_then(|d| d.get_mut(start..start + n));
                 self.first
                     .backward_batch::<M>(xb, c1, h, dh, dxb, &mut grad.0);

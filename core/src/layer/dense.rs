@@ -64,6 +64,11 @@ where
         f(self.weight.as_flattened());
         f(&self.bias);
     }
+    #[inline]
+    fn for_each_slice_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
+        f(self.weight.as_flattened_mut());
+        f(&mut self.bias);
+    }
 }
 
 impl<S: Scalar, const I: usize, const O: usize, A: Copy> Dense<S, I, O, A> {

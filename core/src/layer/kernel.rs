@@ -459,23 +459,31 @@ pub(crate) const DZ_SCRATCH: usize = 2048;
 #[cfg(target_arch = "arm")]
 pub(crate) const DZ_SCRATCH: usize = 512;
 
-/// `g[i][o] += dz[s][o]·x[s][i]` for a block of at most 32 samples, s ascending, over the pairs
-/// (s, i) whose bit `1 << s` is set in `mask[i]` (the nonzero inputs); clears `mask`. The rows of
-/// `dz` are `dz[s·O..(s+1)·O]`.
+/// `g[i][o] += dz[s][o]·x[s][first + i]` for a block of at most 32 samples, s ascending, over the
+/// pairs (s, i) whose bit `1 << s` is set in `mask[i]` (the nonzero inputs); clears `mask`. `g`
+/// (rows of `O`, one after the other) and `mask` are the weight-gradient rows of inputs
+/// `first..` (all of them: `first = 0`). The rows of `dz` are `dz[s·O..(s+1)·O]`.
 ///
 /// Each weight-gradient row receives its samples' terms in sample order, as sample-by-sample
 /// accumulation would add them, so the bits are the same; but the row is loaded and stored once
 /// per block rather than once per sample: a tile of adjacent outputs (the tiles of
 /// [`affine_input_major`]) stays in registers while the row's samples, found one by one from the
 /// mask's set bits, are added. An input that is zero in the whole block costs one test.
-pub(crate) fn weight_gradient_input_major_masked<S: Scalar, const I: usize, const O: usize>(
-    g: &mut [[S; O]; I],
-    mask: &mut [u32; I],
-    xs: &[[S; I]],
+pub(crate) fn weight_gradient_input_major_masked<S, X, const I: usize, const O: usize>(
+    g: &mut [S],
+    mask: &mut [u32],
+    first: usize,
+    xs: &[X],
     dz: &[S],
-) {
+) where
+    S: Scalar,
+    X: core::borrow::Borrow<[S; I]>,
+{
+    if O == 0 {
+        return;
+    }
     let full = O / OUT_TILE * OUT_TILE;
-    for (i, (row, m)) in g.iter_mut().zip(mask.iter_mut()).enumerate() {
+    for (i, (row, m)) in (first..).zip(g.chunks_exact_mut(O).zip(mask.iter_mut())) {
         let bits = core::mem::take(m);
         if bits == 0 {
             continue;
@@ -485,7 +493,7 @@ pub(crate) fn weight_gradient_input_major_masked<S: Scalar, const I: usize, cons
             .take_while(|&b| b != 0)
             .filter_map(|b| {
                 let s = b.trailing_zeros() as usize;
-                Some((*xs.get(s)?.get(i)?, s * O))
+                Some((*xs.get(s)?.borrow().get(i)?, s * O))
             });
         let mut o0 = 0;
         while o0 < full {

@@ -74,6 +74,11 @@ where
         f(self.weight.as_flattened().as_flattened());
         f(self.bias.as_flattened());
     }
+    #[inline]
+    fn for_each_slice_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
+        f(self.weight.as_flattened_mut().as_flattened_mut());
+        f(self.bias.as_flattened_mut());
+    }
 }
 
 impl<S: Scalar, const I: usize, const O: usize, const K: usize> Maxout<S, I, O, K> {

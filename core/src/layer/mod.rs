@@ -51,7 +51,7 @@ use crate::Scalar;
 use zerocopy::FromZeros;
 
 /// A fixed-length vector of scalars: implemented for `[S; N]`.
-pub trait Vector<S: Scalar>: Copy + FromZeros + Send + Sync {
+pub trait Vector<S: Scalar>: Copy + FromZeros + Send + Sync + 'static {
     /// Number of elements.
     const LEN: usize;
     /// The vector of zeros.
@@ -125,12 +125,16 @@ pub trait ParamStore<T>: FromZeros {
     /// Calls `f` on each contiguous slice of values, in a fixed order (weights, then bias, layer by
     /// layer from input to output).
     fn for_each_slice(&self, f: &mut impl FnMut(&[T]));
+    /// [`ParamStore::for_each_slice`] with mutable slices, in the same order.
+    fn for_each_slice_mut(&mut self, f: &mut impl FnMut(&mut [T]));
 }
 
 impl<T> ParamStore<T> for () {
     const COUNT: usize = 0;
     #[inline(always)]
     fn for_each_slice(&self, _f: &mut impl FnMut(&[T])) {}
+    #[inline(always)]
+    fn for_each_slice_mut(&mut self, _f: &mut impl FnMut(&mut [T])) {}
 }
 
 /// A differentiable map from `Self::Input` to `Self::Output`.
@@ -148,7 +152,7 @@ pub trait Layer<S: Scalar>: Send + Sync {
     /// The output vector type, `[S; O]`.
     type Output: Vector<S>;
     /// Values the forward pass keeps for the backward pass of one sample.
-    type Cache: FromZeros + Send + Sync;
+    type Cache: FromZeros + Send + Sync + 'static;
     /// One `T` per trainable parameter (`()` when the layer is frozen or has no parameters).
     type Params<T: Copy + FromZeros + Send + Sync>: ParamStore<T> + Send + Sync;
 
@@ -291,6 +295,52 @@ pub trait Layer<S: Scalar>: Send + Sync {
         grad: &mut Self::Params<S>,
     ) {
         backward_each::<S, Self, M>(self, x, cache, y, dy, dx, grad);
+    }
+
+    /// Rows of the weight gradient that [`Layer::backward_batch_deferred`] leaves out, to be
+    /// computed later, by rows, by [`Layer::deferred_weight_gradient`]; 0 if the layer cannot
+    /// (the default). For a [`Chain`], its first layer's.
+    ///
+    /// A data-parallel trainer uses it to split that gradient between threads by rows, each row
+    /// summed over the whole batch in batch order, instead of summing one copy per thread and
+    /// then adding the copies: [`SparseInputDense`] and [`TransposedDense`] with at most 16,384
+    /// inputs defer their `I` rows of `O` entries.
+    const DEFERRED_ROWS: usize = 0;
+
+    /// [`Layer::backward_batch`] without ∂L/∂x and, if [`Layer::DEFERRED_ROWS`] is not 0,
+    /// without the deferred weight gradient: it leaves in each sample's cache what
+    /// [`Layer::deferred_weight_gradient`] needs (for the dense layers, ∂L/∂z in place of z). The
+    /// other parameters' gradients are added as [`Layer::backward_batch`] adds them. The default
+    /// is [`Layer::backward_batch`].
+    fn backward_batch_deferred<M: Math<S>>(
+        &self,
+        x: &[Self::Input],
+        cache: &mut [Self::Cache],
+        y: &[Self::Output],
+        dy: &[Self::Output],
+        grad: &mut Self::Params<S>,
+    ) {
+        self.backward_batch::<M>(x, cache, y, dy, None, grad);
+    }
+
+    /// Adds the deferred weight-gradient terms of `samples` (each input with its cache as
+    /// [`Layer::backward_batch_deferred`] left it), sample by sample in the given order, to
+    /// `rows`: the rows `first_row..` of that gradient, laid out as in
+    /// [`Layer::deferred_weight_grad`]. Each entry receives the terms [`Layer::backward_batch`]
+    /// would have added, in the same order, so the bits are the same. Does nothing if
+    /// [`Layer::DEFERRED_ROWS`] is 0 (the default).
+    fn deferred_weight_gradient<'a, It>(&self, samples: It, first_row: usize, rows: &mut [S])
+    where
+        It: Iterator<Item = (&'a Self::Input, &'a Self::Cache)>,
+    {
+        let _ = (samples, first_row, rows);
+    }
+
+    /// The deferred weight gradient within `grad`: [`Layer::DEFERRED_ROWS`] rows one after the
+    /// other, and the first slice of [`ParamStore::for_each_slice`]. Empty by default.
+    fn deferred_weight_grad(grad: &mut Self::Params<S>) -> &mut [S] {
+        let _ = grad;
+        &mut []
     }
 }
 

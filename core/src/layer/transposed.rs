@@ -108,6 +108,11 @@ where
         f(self.weight.as_flattened());
         f(&self.bias);
     }
+    #[inline]
+    fn for_each_slice_mut(&mut self, f: &mut impl FnMut(&mut [T])) {
+        f(self.weight.as_flattened_mut());
+        f(&mut self.bias);
+    }
 }
 
 impl<S: Scalar, const I: usize, const O: usize, A: Copy, const Z: bool>
@@ -341,14 +346,98 @@ where
                     *m |= u32::from(v != S::ZERO) << k;
                 }
             }
-            kernel::weight_gradient_input_major_masked(
-                &mut grad.weight,
+            kernel::weight_gradient_input_major_masked::<S, [S; I], I, O>(
+                grad.weight.as_flattened_mut(),
                 &mut mask,
+                0,
                 x.get(start..end).unwrap_or(&[]),
                 &dzs,
             );
             start = end;
         }
+    }
+
+    const DEFERRED_ROWS: usize = if I <= 1 << 14 { I } else { 0 };
+
+    /// Per sample, in order: dz = J_f(z)ᵀ·dy written over the cached z, and ∂L/∂b += dz.
+    fn backward_batch_deferred<M: Math<S>>(
+        &self,
+        _x: &[[S; I]],
+        cache: &mut [[S; O]],
+        y: &[[S; O]],
+        dy: &[[S; O]],
+        grad: &mut TransposedParams<S, I, O>,
+    ) {
+        for ((z, ys), dys) in cache.iter_mut().zip(y).zip(dy) {
+            let mut dz = [S::ZERO; O];
+            self.activation.backward::<M>(z, ys, dys, &mut dz);
+            for (b, &e) in grad.bias.iter_mut().zip(&dz) {
+                *b += e;
+            }
+            *z = dz;
+        }
+    }
+
+    /// In blocks of up to 32 samples, as [`Layer::backward_batch`]: the block's dz copied
+    /// together, each row's samples marked in a bit mask (with `SKIP_ZEROS` only those whose
+    /// input is not zero), then each marked row updated once for the block
+    /// (`kernel::weight_gradient_input_major_masked`). Stack: `S::BYTES · 2048` (`S::BYTES ·
+    /// 512` on a Cortex-M) for dz, 4 bytes per row and 32 references.
+    fn deferred_weight_gradient<'a, It>(&self, samples: It, first_row: usize, rows: &mut [S])
+    where
+        It: Iterator<Item = (&'a [S; I], &'a [S; O])>,
+    {
+        if O == 0 || Self::DEFERRED_ROWS == 0 {
+            return;
+        }
+        let block = (kernel::DZ_SCRATCH / O).clamp(1, 32);
+        let n = (rows.len() / O).min(I.saturating_sub(first_row));
+        let rows = rows.get_mut(..n * O).unwrap_or(&mut []);
+        let mut samples = samples.peekable();
+        let Some(&(x0, _)) = samples.peek() else {
+            return;
+        };
+        let mut xs = [x0; 32];
+        let mut dzs = [S::ZERO; kernel::DZ_SCRATCH];
+        let mut mask = [0u32; I];
+        let mask = mask.get_mut(..n).unwrap_or(&mut []);
+        loop {
+            let mut k = 0;
+            while k < block {
+                let Some((x, dz)) = samples.next() else {
+                    break;
+                };
+                if let (Some(slot), Some(d)) = (xs.get_mut(k), dzs.get_mut(k * O..(k + 1) * O)) {
+                    *slot = x;
+                    d.copy_from_slice(dz);
+                }
+                let xr = x.get(first_row..first_row + n).unwrap_or(&[]);
+                for (m, &v) in mask.iter_mut().zip(xr) {
+                    *m |= u32::from(!Z || v != S::ZERO) << k;
+                }
+                k += 1;
+            }
+            if k == 0 {
+                break;
+            }
+            kernel::weight_gradient_input_major_masked::<S, &[S; I], I, O>(
+                rows,
+                mask,
+                first_row,
+                xs.get(..k).unwrap_or(&[]),
+                &dzs,
+            );
+            if k < block {
+                break;
+            }
+        }
+    }
+
+    fn deferred_weight_grad(grad: &mut TransposedParams<S, I, O>) -> &mut [S] {
+        if Self::DEFERRED_ROWS == 0 {
+            return &mut [];
+        }
+        grad.weight.as_flattened_mut()
     }
 
     fn backward_input<M: Math<S>>(
