@@ -213,16 +213,8 @@ where
         // pushes onto a worker's queue, not injections from outside.
         self.pool.install(|| {
             let shared: &Network<S, L, M> = net;
-            let mut results: Vec<Option<Result<S, Error>>> = vec![None; workers.len()];
-            let mut jobs: Vec<_> = workers
-                .iter_mut()
-                .zip(&ranges)
-                .zip(results.iter_mut())
-                .filter(|((_, range), _)| !range.is_empty())
-                .collect();
-            for_each(&mut jobs, &|((w, range), r)| {
-                let (xs, ts) = (&inputs[(*range).clone()], &targets[(*range).clone()]);
-                **r = Some(w.gradients(shared, loss, xs, ts));
+            let results = on_shards(workers, &ranges, &|w, r| {
+                w.gradients(shared, loss, &inputs[r.clone()], &targets[r])
             });
             // Combine in shard order: loss and gradient weighted by each shard's share.
             let total = S::from_usize(n);
@@ -272,18 +264,9 @@ where
         let (workers, main) = (&mut self.workers, &mut self.main);
         self.pool.install(|| {
             let shared: &Network<S, L, M> = net;
-            let mut results: Vec<Option<Result<S, Error>>> = vec![None; workers.len()];
-            let mut jobs: Vec<_> = workers
-                .iter_mut()
-                .zip(ranges)
-                .zip(results.iter_mut())
-                .filter(|((_, range), _)| !range.is_empty())
-                .collect();
-            for_each(&mut jobs, &|((w, range), r)| {
-                let (xs, ts) = (&inputs[(*range).clone()], &targets[(*range).clone()]);
-                **r = Some(w.gradients_deferred(shared, loss, xs, ts, n));
+            let results = on_shards(workers, ranges, &|w, r| {
+                w.gradients_deferred(shared, loss, &inputs[r.clone()], &targets[r], n)
             });
-            drop(jobs);
             let mut value = S::ZERO;
             for r in results.iter().flatten() {
                 value += (*r)?;
@@ -347,6 +330,27 @@ impl Join for Rayon {
     fn join<A: FnOnce() + Send, B: FnOnce() + Send>(&self, a: A, b: B) {
         join(a, b);
     }
+}
+
+/// `f(worker, shard)` for every non-empty shard, possibly all at the same time ([`for_each`]);
+/// the results in shard order, `None` for an empty shard.
+fn on_shards<W: Send, R: Send + Clone>(
+    workers: &mut [W],
+    ranges: &[core::ops::Range<usize>],
+    f: &(impl Fn(&mut W, core::ops::Range<usize>) -> R + Sync),
+) -> Vec<Option<R>> {
+    let mut results = vec![None; workers.len()];
+    let mut jobs: Vec<_> = workers
+        .iter_mut()
+        .zip(ranges)
+        .zip(results.iter_mut())
+        .filter(|((_, range), _)| !range.is_empty())
+        .collect();
+    for_each(&mut jobs, &|((w, range), r)| {
+        **r = Some(f(w, (*range).clone()))
+    });
+    drop(jobs);
+    results
 }
 
 /// `f` on every item, the items split in halves through [`join`] (possibly all at the same time).
