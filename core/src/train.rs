@@ -148,6 +148,18 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         Lo: Loss<S>,
         T: Target<S, L::Output>,
     {
+        self.check_batch(inputs, targets)?;
+        self.grad.zero();
+        let n = S::from_usize(inputs.len());
+        Ok(self.accumulate(net, loss, inputs, targets, n, false)? / n)
+    }
+
+    /// The checks every batch starts with: not empty, a target per input, every target valid.
+    fn check_batch<T: Target<S, L::Output>>(
+        &mut self,
+        inputs: &[L::Input],
+        targets: &[T],
+    ) -> Result<(), Error> {
         if inputs.is_empty() {
             return Err(Error::EmptyBatch);
         }
@@ -160,8 +172,26 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         for t in targets {
             t.write_to(&mut self.target)?;
         }
-        self.grad.zero();
-        let n = S::from_usize(inputs.len());
+        Ok(())
+    }
+
+    /// Forward and backward passes chunk by chunk, each sample's loss gradient divided by `n`,
+    /// adding to the held gradient ([`Layer::backward_batch_deferred`] if `deferred`); returns
+    /// the sum of the losses, added sample by sample.
+    fn accumulate<M, Lo, T>(
+        &mut self,
+        net: &Network<S, L, M>,
+        loss: &Lo,
+        inputs: &[L::Input],
+        targets: &[T],
+        n: S,
+        deferred: bool,
+    ) -> Result<S, Error>
+    where
+        M: Math<S>,
+        Lo: Loss<S>,
+        T: Target<S, L::Output>,
+    {
         let mut total = S::ZERO;
         for (xs, ts) in inputs.chunks(CH).zip(targets.chunks(CH)) {
             let k = xs.len();
@@ -181,10 +211,15 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
                     *d /= n;
                 }
             }
-            net.layers
-                .backward_batch::<M>(xs, cache, out, dy, None, &mut self.grad);
+            if deferred {
+                net.layers
+                    .backward_batch_deferred::<M>(xs, cache, out, dy, &mut self.grad);
+            } else {
+                net.layers
+                    .backward_batch::<M>(xs, cache, out, dy, None, &mut self.grad);
+            }
         }
-        Ok(total / n)
+        Ok(total)
     }
 
     /// [`TrainState::gradients`] for `inputs`, one part of a batch of `batch_len` samples shared
@@ -215,23 +250,12 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
         Lo: Loss<S>,
         T: Target<S, L::Output>,
     {
-        if inputs.is_empty() {
-            return Err(Error::EmptyBatch);
-        }
-        if inputs.len() != targets.len() {
-            return Err(Error::BatchLengthMismatch {
-                inputs: inputs.len(),
-                targets: targets.len(),
-            });
-        }
+        self.check_batch(inputs, targets)?;
         if L::DEFERRED_ROWS == 0 {
             return Err(Error::InvalidParameter("deferred rows"));
         }
         if inputs.len() > CH || batch_len < inputs.len() {
             return Err(Error::InvalidParameter("batch_len"));
-        }
-        for t in targets {
-            t.write_to(&mut self.target)?;
         }
         let mut slice = 0;
         self.grad.for_each_slice_mut(&mut |g| {
@@ -241,27 +265,7 @@ impl<S: Scalar, L: Layer<S>, O: Optimizer<S>, const CH: usize> TrainState<S, L, 
             slice += 1;
         });
         let n = S::from_usize(batch_len);
-        let k = inputs.len();
-        let (Some(cache), Some(out), Some(dy)) = (
-            self.cache.get_mut(..k),
-            self.out.get_mut(..k),
-            self.dy.get_mut(..k),
-        ) else {
-            return Err(Error::InvalidParameter("batch_len"));
-        };
-        net.layers.forward_batch::<M>(inputs, cache, out);
-        let mut total = S::ZERO;
-        for ((t, out), dy) in targets.iter().zip(out.iter()).zip(dy.iter_mut()) {
-            t.write_to(&mut self.target)?;
-            total +=
-                loss.value_grad::<M>(out.as_slice(), self.target.as_slice(), dy.as_mut_slice());
-            for d in dy.as_mut_slice() {
-                *d /= n;
-            }
-        }
-        net.layers
-            .backward_batch_deferred::<M>(inputs, cache, out, dy, &mut self.grad);
-        Ok(total / n)
+        Ok(self.accumulate(net, loss, inputs, targets, n, true)? / n)
     }
 
     /// Adds the deferred first-layer weight-gradient terms of the samples of the last
