@@ -939,6 +939,43 @@ mod tests {
         }
     }
 
+    /// With an optimizer that draws from the generator (SantaE: one thread, in order), a batch
+    /// computed as one deferred part gives the bits of the plain step, its deferred rows kept.
+    #[test]
+    fn deferred_steps_with_a_drawing_optimizer_have_the_bits_of_plain_steps() {
+        use crate::layer::SparseInputDense;
+        use crate::optim::SantaE;
+        type Sparse = Chain<SparseInputDense<f32, 13, 9, Relu>, Dense<f32, 9, 3>>;
+        let (mut xs, ts) = data(7, 5);
+        for x in &mut xs {
+            x[3] = 0.0;
+        }
+        let opt = SantaE::default();
+        let mut plain = Network::<f32, Sparse>::new_zeroed();
+        plain.init(2);
+        let mut net = Network::<f32, Sparse>::new_zeroed();
+        net.init(2);
+        let mut one = Box::new(TrainState::<f32, Sparse, SantaE<f32>>::new(8));
+        let mut main = Box::new(TrainState::<f32, Sparse, SantaE<f32>>::new(8));
+        let mut part = Box::new(TrainState::<f32, Sparse, Sgd<f32>, 8>::new(0));
+        for _ in 0..3 {
+            let a = one.step(&mut plain, &opt, &SoftmaxCrossEntropy, &xs, &ts);
+            let v = part.gradients_deferred(&net, &SoftmaxCrossEntropy, &xs, &ts, 7);
+            let rows = main.deferred_grad_mut();
+            rows.fill(0.0);
+            part.deferred_weight_gradient(&net, &xs, 0, rows);
+            let b = main.apply_deferred_gradient_with(
+                &mut net,
+                &[(part.grad(), 1.0)],
+                &opt,
+                v.unwrap(),
+                &Threads,
+            );
+            assert_eq!(a.unwrap().to_bits(), b.unwrap().to_bits());
+            assert_eq!(weights(&net), weights(&plain));
+        }
+    }
+
     /// What `gradients_deferred` refuses, changing nothing; and a non-finite deferred row
     /// rejects the step with the network and the step counter as they were.
     #[test]
