@@ -8,8 +8,11 @@
 //! For each network (first layer `SparseInputDense`, and 784-100-10 also with `Dense`; batch
 //! 100): one whole single-thread step;
 //! one 50-sample shard's gradient alone; the two shards' gradients at once; the combination of the
-//! two gradients with the optimizer update, on one thread and split over two. µs per step, mean
-//! of N steps after as many warm-up steps.
+//! two gradients with the optimizer update, on one thread and split over two. Then, for a first
+//! layer that defers its weight gradient (the trainer's split by rows): the two shards without
+//! it at once; its rows, half on each thread, each over the whole batch; and the combination of
+//! the rest with the update, on two threads. µs per step, mean of N steps after as many warm-up
+//! steps.
 
 use std::time::Instant;
 
@@ -44,7 +47,7 @@ impl Join for SpinJoin {
     }
 }
 
-fn phases<L, O, J>(xs: &[[f32; 784]], ys: &[u8], opt: &O, join: &J, steps: usize) -> [f64; 5]
+fn phases<L, O, J>(xs: &[[f32; 784]], ys: &[u8], opt: &O, join: &J, steps: usize) -> [f64; 8]
 where
     L: Layer<f32, Input = [f32; 784], Output = [f32; 10]> + FromZeros + Sync,
     O: Optimizer<f32>,
@@ -57,9 +60,9 @@ where
     st.reset(1);
     let mut w0 = TrainState::<f32, L, Sgd<f32>, 100>::new_box_zeroed().expect("alloc");
     let mut w1 = TrainState::<f32, L, Sgd<f32>, 100>::new_box_zeroed().expect("alloc");
-    let mut t = [0f64; 5];
+    let mut t = [0f64; 8];
     for round in 0..2 {
-        t = [0.0; 5];
+        t = [0.0; 8];
         for k in 0..steps {
             let i = (k * 100 + round * 31_000) % (xs.len() - 100);
             let (xa, xb, ya, yb) = (
@@ -104,6 +107,45 @@ where
             st.apply_weighted_gradient_with(&mut net, &parts, opt, 1.0, join)
                 .expect("update");
             t[4] += c.elapsed().as_secs_f64();
+            if L::DEFERRED_ROWS == 0 {
+                continue;
+            }
+            let shared: &Network<f32, L, Host> = &net;
+            let c = Instant::now();
+            join.join(
+                || {
+                    w0.gradients_deferred(shared, &SoftmaxCrossEntropy, xa, ya, 100)
+                        .expect("gradient");
+                },
+                || {
+                    w1.gradients_deferred(shared, &SoftmaxCrossEntropy, xb, yb, 100)
+                        .expect("gradient");
+                },
+            );
+            t[5] += c.elapsed().as_secs_f64();
+            let half = L::DEFERRED_ROWS / 2;
+            let rows = st.deferred_grad_mut();
+            let (ra, rb) = rows.split_at_mut(rows.len() / L::DEFERRED_ROWS * half);
+            let (w0, w1) = (&*w0, &*w1);
+            let c = Instant::now();
+            join.join(
+                || {
+                    ra.fill(0.0);
+                    w0.deferred_weight_gradient(shared, xa, 0, ra);
+                    w1.deferred_weight_gradient(shared, xb, 0, ra);
+                },
+                || {
+                    rb.fill(0.0);
+                    w0.deferred_weight_gradient(shared, xa, half, rb);
+                    w1.deferred_weight_gradient(shared, xb, half, rb);
+                },
+            );
+            t[6] += c.elapsed().as_secs_f64();
+            let parts = [(w0.grad(), 1.0f32), (w1.grad(), 1.0f32)];
+            let c = Instant::now();
+            st.apply_deferred_gradient_with(&mut net, &parts, opt, 1.0, join)
+                .expect("update");
+            t[7] += c.elapsed().as_secs_f64();
         }
     }
     t.map(|x| x / steps as f64 * 1e6)
@@ -122,8 +164,13 @@ where
     let plain = pool.install(|| phases::<L, O, _>(xs, ys, &opt, &RayonJoin, steps));
     let awake = parallel::run_awake(&pool, || phases::<L, O, _>(xs, ys, &opt, &SpinJoin, steps));
     for (how, t) in [("rayon::join", plain), ("run_awake + join", awake)] {
+        let split = if L::DEFERRED_ROWS == 0 {
+            "— | — | —".to_string()
+        } else {
+            format!("{:.0} | {:.0} | {:.0}", t[5], t[6], t[7])
+        };
         println!(
-            "| {name} | {how} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            "| {name} | {how} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {split} |",
             t[0], t[1], t[2], t[3], t[4]
         );
     }
@@ -142,8 +189,8 @@ fn main() {
     }
     let set = idx::load(&data, Split::Train).expect("MNIST training set");
     let (xs, ys) = (set.images_f32(), set.labels.clone());
-    println!("| network | joins | 1-thread step | 1 shard's gradient | 2 shards at once | combine + update, 1 thread | … on 2 threads |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| network | joins | 1-thread step | 1 shard's gradient | 2 shards at once | combine + update, 1 thread | … on 2 threads | split by rows: 2 shards at once | rows, 2 threads | combine + update, 2 threads |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     report::<DenseMlp<100>, _>("784-100-10 Adam, `Dense`", &xs, &ys, Adam::new(1e-3), steps);
     report::<SparseMlp<100>, _>("784-100-10 Adam", &xs, &ys, Adam::new(1e-3), steps);
     report::<SparseMlp<50>, _>("784-50-10 SGD", &xs, &ys, Sgd::new(0.1), steps);
