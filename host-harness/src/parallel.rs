@@ -22,10 +22,11 @@
 //! one thread: those rows have the bits of [`TrainState::step`]. The other gradients are added
 //! in shard order, `(0 + g₀) + g₁ + …`. This leaves out the pass that read every shard's copy
 //! of the largest gradient (half of it from the other core's cache) and each thread's clearing
-//! of its copy: on 2 threads at batch 100, 784-1000-10 went from 1.8× to 1.9× its one-thread
-//! throughput (docs/BENCHMARKS.md). An output-major [`Dense`](stacknn::layer::Dense) first
+//! of its copy: on 2 threads at batch 100, 784-1000-10 went from 1.74–1.78× to 1.83–1.85× its
+//! one-thread throughput, 784-50-10 from 1.74–1.75× to 1.78–1.82× (alternated runs,
+//! docs/BENCHMARKS.md). An output-major [`Dense`](stacknn::layer::Dense) first
 //! layer does not defer: each thread would read every sample's whole input for its rows, and
-//! that was slower than the combination it saves (1.6–1.75× against 1.8× at batch 100).
+//! that was slower than the combination it saves (1.4–1.75× against 1.8× at batch 100).
 //! [`ParallelTrainer::set_row_split`] turns the split off (the `stacknn` CLI does, so that its
 //! model files stay those of the output-major network, byte for byte).
 //!
