@@ -5,8 +5,7 @@
 //! ```text
 //! cargo run --release -p host-harness --example parallel_phases -- [--data DIR] [--steps N]
 //! ```
-//! For each network (first layer `SparseInputDense`, and 784-100-10 also with `Dense`; batch
-//! 100): one whole single-thread step;
+//! For each network (first layer `SparseInputDense`, and also `Dense`; batch 100): one whole single-thread step;
 //! one 50-sample shard's gradient alone; the two shards' gradients at once; the combination of the
 //! two gradients with the optimizer update, on one thread and split over two. Then, for a first
 //! layer that defers its weight gradient (the trainer's split by rows): the two shards without
@@ -195,4 +194,6 @@ fn main() {
     report::<SparseMlp<100>, _>("784-100-10 Adam", &xs, &ys, Adam::new(1e-3), steps);
     report::<SparseMlp<50>, _>("784-50-10 SGD", &xs, &ys, Sgd::new(0.1), steps);
     report::<SparseMlp<1000>, _>("784-1000-10 SGD", &xs, &ys, Sgd::new(0.1), steps / 5);
+    report::<DenseMlp<50>, _>("784-50-10 SGD, `Dense`", &xs, &ys, Sgd::new(0.1), steps);
+    report::<DenseMlp<1000>, _>("784-1000-10 SGD, `Dense`", &xs, &ys, Sgd::new(0.1), steps / 5);
 }
