@@ -5,13 +5,13 @@
 //! ```text
 //! cargo run --release -p host-harness --example parallel_phases -- [--data DIR] [--steps N]
 //! ```
-//! For each network (first layer `SparseInputDense`, and also `Dense`; batch 100): one whole single-thread step;
-//! one 50-sample shard's gradient alone; the two shards' gradients at once; the combination of the
-//! two gradients with the optimizer update, on one thread and split over two. Then, for a first
-//! layer that defers its weight gradient (the trainer's split by rows): the two shards without
-//! it at once; its rows, half on each thread, each over the whole batch; and the combination of
-//! the rest with the update, on two threads. µs per step, mean of N steps after as many warm-up
-//! steps.
+//! For each network (first layer `SparseInputDense`, and also `Dense`; batch 100): one whole
+//! single-thread step; one 50-sample shard's gradient alone; the two shards' gradients at once;
+//! the combination of the two gradients with the optimizer update, on one thread and split over
+//! two. Then, for a first layer that defers its weight gradient (the trainer's split by rows):
+//! the two shards without it at once; its rows, half on each thread, each over the whole batch;
+//! and the combination of the rest with the update, on two threads. µs per step, mean of N steps
+//! after as many warm-up steps.
 
 use std::time::Instant;
 
@@ -195,5 +195,11 @@ fn main() {
     report::<SparseMlp<50>, _>("784-50-10 SGD", &xs, &ys, Sgd::new(0.1), steps);
     report::<SparseMlp<1000>, _>("784-1000-10 SGD", &xs, &ys, Sgd::new(0.1), steps / 5);
     report::<DenseMlp<50>, _>("784-50-10 SGD, `Dense`", &xs, &ys, Sgd::new(0.1), steps);
-    report::<DenseMlp<1000>, _>("784-1000-10 SGD, `Dense`", &xs, &ys, Sgd::new(0.1), steps / 5);
+    report::<DenseMlp<1000>, _>(
+        "784-1000-10 SGD, `Dense`",
+        &xs,
+        &ys,
+        Sgd::new(0.1),
+        steps / 5,
+    );
 }
