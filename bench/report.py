@@ -4,7 +4,8 @@
 
 Rows: the issue-8 workloads. Columns: PyTorch, numpy, each stacknn variant, and the ratios the
 issue asks for (stacknn over the faster peer; for batch-1 training over PyTorch; for inference,
-PyTorch's latency over stacknn's; parallel over the same build's single thread).
+PyTorch's latency over stacknn's; parallel, and the same number of independent single-thread
+trainings at once, over the same build's single thread).
 """
 
 import json
@@ -84,6 +85,11 @@ def main():
             v, b = res.get((wl, k)), res.get((wl, base))
             cells.append("—" if v is None or b is None else f"{v / b:.2f}×")
         print("| " + " | ".join(cells) + " |")
+    if any("independent" in v for v in variants):
+        print()
+        print("\"…, independent\": as many independent single-thread trainings at once as the "
+              "trainer has threads, run by turns with the other two columns: what the machine "
+              "gave that many cores during the run.")
 
 
 if __name__ == "__main__":

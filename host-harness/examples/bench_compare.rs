@@ -5,7 +5,10 @@
 //! cargo run --release -p host-harness --example bench_compare -- [--data DIR] [--seconds S]
 //!     [--repeats R] [--threads T] [--only NAME,NAME] [--label NAME]
 //! ```
-//! Each figure is the best of R timed runs of at least S seconds each, after a warm-up.
+//! Each figure is the best of R timed runs of at least S seconds each, after a warm-up. With
+//! T > 1 each batch workload is also trained by the data-parallel trainer on T threads, and as T
+//! independent single-thread trainings at once (what the machine gives T cores), the three
+//! measured by turns.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -116,6 +119,8 @@ fn train<L, O, const CH: usize>(
     L: Layer<f32, Input = [f32; 784], Output = [f32; 10]> + FromZeros + Sync,
     O: Optimizer<f32>,
     TrainState<f32, L, Sgd<f32>, CH>: Send,
+    TrainState<f32, L, O, CH>: Send,
+    Network<f32, L, Host>: Send,
 {
     let mut net = Network::<f32, L, Host>::new_box_zeroed().expect("alloc");
     net.init(1);
@@ -163,6 +168,43 @@ fn train<L, O, const CH: usize>(
             10 * batch
         }));
     }
+    if threads > 1 {
+        // What the machine gives `threads` cores at the moment: as many independent
+        // single-thread trainings at once, each with its own network, state and batches, run by
+        // turns with the two above so that all three meet the same load from other processes.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let solo: Vec<_> = (0..threads)
+            .map(|t| {
+                let mut net = Network::<f32, L, Host>::new_box_zeroed().expect("alloc");
+                net.init(1);
+                let mut st = TrainState::<f32, L, O, CH>::new_box_zeroed().expect("alloc");
+                st.reset(1);
+                std::sync::Mutex::new((net, st, t * steps / threads))
+            })
+            .collect();
+        fs.push(Box::new(move || {
+            pool.broadcast(|ctx| {
+                let mut guard = solo[ctx.index()].lock().expect("one thread each");
+                let (net, st, k) = &mut *guard;
+                for _ in 0..SOLO_STEPS {
+                    let i = (*k % steps) * batch;
+                    *k += 1;
+                    st.step(
+                        net,
+                        &opt,
+                        &SoftmaxCrossEntropy,
+                        &xs[i..i + batch],
+                        &ys[i..i + batch],
+                    )
+                    .expect("step");
+                }
+            });
+            threads * SOLO_STEPS * batch
+        }));
+    }
     // Single thread and `threads` threads alternated, so that their ratio compares like with like.
     let rates = measure_alternating(o.seconds, o.repeats, &mut fs);
     emit(name, &o.label, 1, rates[0], "samples/s");
@@ -175,7 +217,20 @@ fn train<L, O, const CH: usize>(
             "samples/s",
         );
     }
+    if let Some(&rate) = rates.get(2) {
+        emit(
+            name,
+            &format!("{}, {threads} threads, independent", o.label),
+            threads,
+            rate,
+            "samples/s",
+        );
+    }
 }
+
+/// Steps each independent training runs per hand-out to the pool (`train`): enough that waking
+/// the threads costs under 1 % of the time.
+const SOLO_STEPS: usize = 20;
 
 fn main() {
     let o = parse();
