@@ -17,8 +17,8 @@ use zerocopy::{FromBytes, FromZeros, Immutable, KnownLayout};
 /// order differs, which suits the single-sample forward: [`kernel::affine_input_major`] reads 16
 /// adjacent outputs' weights of one input behind a single pointer, with no transposing copy. On
 /// a Cortex-M4F this is the layout for a large layer kept in flash for inference or as the
-/// frozen body of a fine-tuned model (the 784×100 forward under QEMU: 2.25 instructions per
-/// multiply-add, against 2.32 as [`Dense`] — `docs/BENCHMARKS.md`). Convert with
+/// frozen body of a fine-tuned model (the 784×100 forward under QEMU: 2.26 instructions per
+/// multiply-add, against 2.33 as [`Dense`] — `docs/BENCHMARKS.md`). Convert with
 /// [`TransposedDense::set_from_dense`] and [`Dense::set_from_transposed`]; a model file records
 /// the layout of every layer ([`WeightLayout`]), so the two are never confused.
 ///

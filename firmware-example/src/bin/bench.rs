@@ -46,7 +46,8 @@ impl Bench<'_> {
         let ticks = self.ticks(f).saturating_sub(self.overhead);
         let instructions = ticks * INSTRUCTIONS_PER_TICK / per;
         if macs > 0 {
-            let per_mac_x100 = (instructions as u64 * 100 / macs as u64) as u32;
+            // Rounded to the nearest hundredth (half up), not truncated.
+            let per_mac_x100 = ((instructions as u64 * 100 + macs as u64 / 2) / macs as u64) as u32;
             defmt::info!(
                 "{=str}: {=u32} instructions, {=u32}.{=u32:02} per multiply-add",
                 name,
